@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GanError } from '../errors/gan-error.js';
+
+/**
+ * Which compute backend to run on. `auto` tries, in order: `tensorflow-gpu` (tfjs-node-gpu,
+ * CUDA), `tensorflow` (tfjs-node, native libtensorflow), `wasm` (XNNPACK + SIMD with gankit's
+ * training kernels) and `cpu` (pure JavaScript).
+ * @category Backends
+ */
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** The concrete backends `auto` chooses between, fastest first. @category Backends */
+export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** Every value {@link setupBackend} accepts. @category Backends */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_PREFERENCE];
+
+/**
+ * What {@link setupBackend} chose, why, and why each faster backend was skipped.
+ * @category Backends
+ */
+export interface BackendReport {
+  /** What the caller asked for. */
+  requested: BackendChoice;
+  /** The gankit name of the backend now active. */
+  chosen: Exclude<BackendChoice, 'auto'>;
+  /** tfjs' own name for it (`tensorflow`, `wasm`, `cpu`). */
+  tfjsBackend: string;
+  /** One sentence on why this backend was chosen. */
+  reason: string;
+  /** Faster backends that were tried first, each with the reason it was not used. */
+  skipped: { backend: Exclude<BackendChoice, 'auto'>; reason: string }[];
+  /** Extra facts worth printing (SIMD, threads, kernels registered). */
+  details: string[];
+}
+
+/**
+ * Options of {@link setupBackend}.
+ * @category Backends
+ */
+export interface SetupBackendOptions {
+  /** Backend to use (default `auto`). */
+  backend?: BackendChoice;
+  /**
+   * Called once the wasm or cpu backend is active, before any model is built. gankit's
+   * CLI passes its training-kernel registration here; tests can pass a spy.
+   */
+  onCpuBackendReady?: (tfjsBackend: 'wasm' | 'cpu') => string[] | Promise<string[]>;
+}
+
+interface Attempt {
+  ok: boolean;
+  reason: string;
+  details?: string[];
+}
+
+// Native backends register themselves on import; a failed import means "not installed" or
+// "libtensorflow missing", and both are reasons to move on, not to crash.
+async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
+  try {
+    await import(pkg);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const notInstalled = /Cannot find (module|package)/.test(String(msg));
+    return {
+      ok: false,
+      reason: notInstalled
+        ? `${pkg} is not installed (optional: it downloads libtensorflow at install time)`
+        : `${pkg} failed to load: ${msg}`,
+    };
+  }
+  if (!(await tf.setBackend(tfjsName)))
+    return { ok: false, reason: `${pkg} loaded but tf.setBackend('${tfjsName}') failed` };
+  return { ok: true, reason: `${pkg} is installed and its native backend initialised` };
+}
+
+async function tryWasm(): Promise<Attempt> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+  } catch (e) {
+    return {
+      ok: false,
+      reason: `@tensorflow/tfjs-backend-wasm is not installed (${String(e).split('\n')[0]})`,
+    };
+  }
+  try {
+    if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend failed to initialise' };
+  } catch (e) {
+    return { ok: false, reason: `the wasm backend failed to initialise: ${String(e)}` };
+  }
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+  return {
+    ok: true,
+    reason: 'no native TensorFlow is installed; wasm (XNNPACK) is the fastest CPU backend available',
+    details: [`wasm SIMD: ${simd ? 'yes' : 'no'}`],
+  };
+}
+
+async function tryCpu(): Promise<Attempt> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
+  return { ok: true, reason: 'pure-JavaScript backend: always available, slowest' };
+}
+
+const attempts: Record<Exclude<BackendChoice, 'auto'>, () => Promise<Attempt>> = {
+  'tensorflow-gpu': () => tryNative('@tensorflow/tfjs-node-gpu', 'tensorflow'),
+  tensorflow: () => tryNative('@tensorflow/tfjs-node', 'tensorflow'),
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+const tfjsNames: Record<Exclude<BackendChoice, 'auto'>, string> = {
+  'tensorflow-gpu': 'tensorflow',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+/**
+ * Makes a tfjs backend active and says which and why. With `auto`, faster backends are tried
+ * first and each one skipped is listed with its reason; a named backend that cannot start is
+ * a `BACKEND_UNAVAILABLE` GanError.
+ *
+ * @param options - the backend to use and a hook run once a wasm/cpu backend is active
+ * @returns the report of what was chosen and why
+ * @throws GanError `INVALID_ARGUMENT` for an unknown backend name, `BACKEND_UNAVAILABLE` when a named backend cannot start
+ * @example
+ * ```ts
+ * import { setupBackend } from '@gankit/core';
+ * const report = await setupBackend({ backend: 'cpu' });
+ * console.log(report.chosen, '-', report.reason);
+ * ```
+ * @category Backends
+ */
+export async function setupBackend(options: SetupBackendOptions = {}): Promise<BackendReport> {
+  const requested = options.backend ?? 'auto';
+  if (!BACKEND_CHOICES.includes(requested)) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `setupBackend: backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${String(requested)}'`,
+    );
+  }
+  const order = requested === 'auto' ? BACKEND_PREFERENCE : [requested];
+  const skipped: BackendReport['skipped'] = [];
+  for (const name of order) {
+    const attempt = await attempts[name]();
+    if (!attempt.ok) {
+      if (requested !== 'auto') {
+        throw new GanError(
+          'BACKEND_UNAVAILABLE',
+          `setupBackend: backend '${name}' is unavailable: ${attempt.reason}`,
+        );
+      }
+      skipped.push({ backend: name, reason: attempt.reason });
+      continue;
+    }
+    await tf.ready();
+    const details = [...(attempt.details ?? [])];
+    const tfjsBackend = tfjsNames[name];
+    if ((tfjsBackend === 'wasm' || tfjsBackend === 'cpu') && options.onCpuBackendReady) {
+      details.push(...(await options.onCpuBackendReady(tfjsBackend)));
+    }
+    return {
+      requested,
+      chosen: name,
+      tfjsBackend,
+      reason: requested === 'auto' ? attempt.reason : `requested explicitly; ${attempt.reason}`,
+      skipped,
+      details,
+    };
+  }
+  // cpu always loads, so auto never gets here; keep the type checker and readers sure of it
+  throw new GanError('BACKEND_UNAVAILABLE', 'setupBackend: no backend could be initialised');
+}
+
+/**
+ * Formats a {@link BackendReport} as the lines gankit prints at start-up.
+ * @param report - the report from {@link setupBackend}
+ * @returns human-readable lines
+ * @example
+ * ```ts
+ * import { formatBackendReport, setupBackend } from '@gankit/core';
+ * console.log(formatBackendReport(await setupBackend({ backend: 'cpu' })).join('\n'));
+ * ```
+ * @category Backends
+ */
+export function formatBackendReport(report: BackendReport): string[] {
+  const lines = [`backend: ${report.chosen} (${report.reason})`];
+  for (const s of report.skipped) lines.push(`  skipped ${s.backend}: ${s.reason}`);
+  for (const d of report.details) lines.push(`  ${d}`);
+  return lines;
+}
