@@ -1,1 +1,30 @@
-export {};
+/**
+ * The foundation of gankit: errors, seeded randomness, backend selection and training kernels,
+ * generator and discriminator architectures, datasets and image I/O, and checkpoints.
+ * @packageDocumentation
+ */
+export type { DcganDiscriminatorOptions, DcganGeneratorOptions } from './architectures/dcgan.js';
+export { dcganDiscriminator, dcganGenerator } from './architectures/dcgan.js';
+export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';
+export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
+export { writeDirAtomic, writeFileAtomic } from './checkpoint/atomic.js';
+export type {
+  CheckpointContents,
+  CheckpointManagerOptions,
+  RestoredCheckpoint,
+} from './checkpoint/checkpoint-manager.js';
+export { CheckpointManager } from './checkpoint/checkpoint-manager.js';
+export { fileSystemHandler, loadModel, saveModel } from './checkpoint/model-io.js';
+export type { GanErrorCode } from './errors/gan-error.js';
+export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
+export type { Resize2DOptions } from './layers/resize2d.js';
+export { Resize2D, resize2d } from './layers/resize2d.js';
+export type { SeededRandomState } from './random/seeded-random.js';
+export { SeededRandom } from './random/seeded-random.js';
+export type { SerializableClass, SerializedObject } from './registry/serializable.js';
+export {
+  deserialize,
+  listSerializables,
+  registerSerializable,
+  registryKey,
+} from './registry/serializable.js';
