@@ -371,6 +371,15 @@ export async function loadImage(path: string, options: LoadImageOptions = {}): P
   }
 }
 
+/**
+ * Options of {@link saveImage}.
+ * @category Data
+ */
+export interface SaveImageOptions {
+  /** For a tensor image: the value range that maps to 0..255 (outside values are clamped). Default `[-1, 1]`. */
+  range?: readonly [number, number];
+}
+
 // A tensor has a data() method, a RawImage a data array.
 function isRawImage(image: RawImage | tf.Tensor3D): image is RawImage {
   return image.data instanceof Uint8Array;
@@ -397,7 +406,7 @@ function isRawImage(image: RawImage | tf.Tensor3D): image is RawImage {
 export async function saveImage(
   image: RawImage | tf.Tensor3D,
   path: string,
-  options: { range?: readonly [number, number] } = {},
+  options: SaveImageOptions = {},
 ): Promise<void> {
   const fn = 'saveImage';
   const format = formatOf(fn, path);
