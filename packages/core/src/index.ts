@@ -15,6 +15,26 @@ export type {
 } from './checkpoint/checkpoint-manager.js';
 export { CheckpointManager } from './checkpoint/checkpoint-manager.js';
 export { fileSystemHandler, loadModel, saveModel } from './checkpoint/model-io.js';
+export type { BatchSamplerOptions, BatchSamplerState } from './data/batch-sampler.js';
+export { BatchSampler } from './data/batch-sampler.js';
+export type { FashionMnistDataset, FashionMnistOptions } from './data/fashion-mnist.js';
+export {
+  bundledFashionMnistDir,
+  DEFAULT_FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASS_NAMES,
+  loadFashionMnist,
+} from './data/fashion-mnist.js';
+export type { IdxArray, IdxDataTypes, IdxDtype, IdxWriteOptions } from './data/idx.js';
+export { encodeIdx, readIdx, writeIdx } from './data/idx.js';
+export type { ImageDataset, ImageDatasetOptions, TensorBatch } from './data/image-dataset.js';
+export {
+  createImageDataset,
+  stratifiedIndices,
+  subsetImageDataset,
+  toTensorBatch,
+} from './data/image-dataset.js';
+export type { ImageGridOptions, LoadImageOptions, RawImage, SaveImageOptions } from './data/image-io.js';
+export { encodeImageGrid, imageGrid, loadImage, saveImage, saveImageGrid } from './data/image-io.js';
 export type { GanErrorCode } from './errors/gan-error.js';
 export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
 export type { Resize2DOptions } from './layers/resize2d.js';

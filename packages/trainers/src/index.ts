@@ -1,1 +1,18 @@
-export {};
+/**
+ * The gankit training engine (loop, callbacks, checkpoints) and one strategy per GAN family.
+ * @packageDocumentation
+ */
+export type { CheckpointCallbackOptions } from './callbacks/checkpoint.js';
+export { checkpointCallback } from './callbacks/checkpoint.js';
+export type { ProgressOptions } from './callbacks/progress.js';
+export { formatDuration, progressCallback } from './callbacks/progress.js';
+export type { SampleGridOptions } from './callbacks/sample-grid.js';
+export { sampleGridCallback } from './callbacks/sample-grid.js';
+export type { DatasetBatchSourceOptions } from './data/dataset-source.js';
+export { datasetBatchSource } from './data/dataset-source.js';
+export type { Callback, TrainingContext } from './engine/callbacks.js';
+export type { TrainerOptions, TrainResult } from './engine/trainer.js';
+export { Trainer } from './engine/trainer.js';
+export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';
+export type { AdversarialStrategyOptions, DcganStrategyOptions } from './strategies/adversarial.js';
+export { adversarialStrategy, dcganStrategy } from './strategies/adversarial.js';

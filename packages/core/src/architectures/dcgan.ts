@@ -62,6 +62,10 @@ export function dcganResolutionSteps(fn: string, imageSize: number): { start: nu
   return { start, steps };
 }
 
+// PyTorch's default (0.1 in its convention): Keras' 0.99 makes the moving statistics lag
+// hundreds of steps behind a fast-changing generator, so early samples look washed out.
+const BN_MOMENTUM = 0.9;
+
 function init(rng: SeededRandom) {
   return tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: rng.seed() });
 }
@@ -96,7 +100,9 @@ export function dcganGenerator(options: DcganGeneratorOptions): tf.LayersModel {
   let h = tf.layers
     .dense({ units: start * start * width0, useBias: false, kernelInitializer: init(rng), name: 'project' })
     .apply(z) as tf.SymbolicTensor;
-  h = tf.layers.batchNormalization({ name: 'project_bn' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .batchNormalization({ momentum: BN_MOMENTUM, name: 'project_bn' })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ name: 'project_relu' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers
     .reshape({ targetShape: [start, start, width0], name: 'project_reshape' })
@@ -113,7 +119,9 @@ export function dcganGenerator(options: DcganGeneratorOptions): tf.LayersModel {
         name: `up${i}`,
       })
       .apply(h) as tf.SymbolicTensor;
-    h = tf.layers.batchNormalization({ name: `up${i}_bn` }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .batchNormalization({ momentum: BN_MOMENTUM, name: `up${i}_bn` })
+      .apply(h) as tf.SymbolicTensor;
     h = tf.layers.reLU({ name: `up${i}_relu` }).apply(h) as tf.SymbolicTensor;
   }
   const out = tf.layers
@@ -169,7 +177,9 @@ export function dcganDiscriminator(options: DcganDiscriminatorOptions): tf.Layer
       })
       .apply(h) as tf.SymbolicTensor;
     if (options.batchNorm && i > 0) {
-      h = tf.layers.batchNormalization({ name: `down${i + 1}_bn` }).apply(h) as tf.SymbolicTensor;
+      h = tf.layers
+        .batchNormalization({ momentum: BN_MOMENTUM, name: `down${i + 1}_bn` })
+        .apply(h) as tf.SymbolicTensor;
     }
     h = tf.layers.leakyReLU({ alpha: slope, name: `down${i + 1}_lrelu` }).apply(h) as tf.SymbolicTensor;
   }

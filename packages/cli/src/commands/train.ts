@@ -1,0 +1,97 @@
+import * as path from 'node:path';
+import {
+  type BackendChoice,
+  bundledFashionMnistDir,
+  formatBackendReport,
+  loadFashionMnist,
+  saveModel,
+  setupBackend,
+} from '@gankit/core';
+import {
+  checkpointCallback,
+  datasetBatchSource,
+  dcganStrategy,
+  formatDuration,
+  progressCallback,
+  sampleGridCallback,
+  Trainer,
+} from '@gankit/trainers';
+import { getPreset } from '../config/presets.js';
+import { parseTrainConfig, type TrainConfig } from '../config/schema.js';
+import { assertFreshRunDir, runPaths, writeRunConfig } from '../run/run-dir.js';
+
+/** Flags of `gankit train`. */
+export interface TrainFlags {
+  preset: string;
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  backend?: BackendChoice;
+  data?: string;
+  out?: string;
+}
+
+/** Applies command-line overrides to a preset and validates the result. */
+export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
+  const config = getPreset(flags.preset);
+  if (flags.steps !== undefined) config.training.steps = flags.steps;
+  if (flags.batchSize !== undefined) config.training.batchSize = flags.batchSize;
+  if (flags.seed !== undefined) config.training.seed = flags.seed;
+  if (flags.backend !== undefined) config.backend = flags.backend;
+  if (flags.data !== undefined) config.data.dir = flags.data;
+  return parseTrainConfig(config, `preset '${flags.preset}' with the given flags`);
+}
+
+/** `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints. */
+export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
+  const config = resolveTrainConfig(flags);
+  const runDir = path.resolve(flags.out ?? path.join('runs', config.preset));
+  await assertFreshRunDir(runDir);
+
+  const report = await setupBackend({ backend: config.backend });
+  for (const line of formatBackendReport(report)) log(line);
+
+  const dataDir = config.data.dir === 'bundled' ? bundledFashionMnistDir() : config.data.dir;
+  const dataset = await loadFashionMnist({ dir: dataDir, split: 'train' });
+  log(
+    `data: ${dataset.name}, ${dataset.count} images ${dataset.height}x${dataset.width}x${dataset.channels} from ${dataDir}`,
+  );
+
+  const { model, training, output } = config;
+  const strategy = dcganStrategy({
+    imageSize: model.imageSize,
+    channels: model.channels,
+    latentDim: model.latentDim,
+    generator: { baseWidth: model.generatorWidth },
+    discriminator: { baseWidth: model.discriminatorWidth, batchNorm: model.discriminatorBatchNorm },
+    loss: config.loss,
+    discriminatorSteps: config.discriminatorSteps,
+    optimizer: config.optimizer,
+    seed: training.seed,
+  });
+  await writeRunConfig(runDir, config);
+  const trainer = new Trainer({
+    strategy,
+    data: datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed }),
+    steps: training.steps,
+    seed: training.seed,
+    runDir,
+    config,
+    callbacks: [
+      progressCallback({ every: output.progressEvery, log }),
+      sampleGridCallback({ every: output.sampleEvery, count: output.sampleCount, seed: training.seed, log }),
+      checkpointCallback({ every: output.checkpointEvery }),
+    ],
+  });
+  log(`run: ${runDir} (${config.preset}, ${training.steps} steps of batch ${training.batchSize})`);
+  try {
+    const result = await trainer.fit();
+    await saveModel(strategy.samplingNetwork(), runPaths(runDir).generator);
+    log(`done: ${result.step} steps in ${formatDuration(result.elapsedMs)}`);
+    log(`samples: ${path.join(runPaths(runDir).samples, 'final.png')}`);
+    log(`generator: ${runPaths(runDir).generator}/model.json`);
+  } finally {
+    strategy.dispose();
+  }
+  return runDir;
+}

@@ -1,0 +1,133 @@
+import { BACKEND_CHOICES, type BackendChoice, GanError } from '@gankit/core';
+import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
+import { infoCommand } from './commands/info.js';
+import { presetsCommand } from './commands/presets.js';
+import { sampleCommand } from './commands/sample.js';
+import { trainCommand } from './commands/train.js';
+import { PRESETS } from './config/presets.js';
+
+function int(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+function backend(value: string): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${BACKEND_CHOICES.join(', ')}, got '${value}'`);
+  }
+  return value as BackendChoice;
+}
+
+function preset(value: string): string {
+  if (!(value in PRESETS))
+    throw new InvalidArgumentError(
+      `unknown preset '${value}'; valid presets: ${Object.keys(PRESETS).join(', ')}`,
+    );
+  return value;
+}
+
+const optionNames = (cmd: Command) => cmd.options.map((o: Option) => o.long ?? o.short).join(', ');
+
+/**
+ * Builds the `gankit` command-line program.
+ * @param log - where normal output goes
+ * @returns the commander program (call `parseAsync`)
+ */
+export function createProgram(log: (line: string) => void = (l) => console.log(l)): Command {
+  const program = new Command('gankit')
+    .description('Train, resume and sample Generative Adversarial Networks on TensorFlow.js')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  const train = program
+    .command('train')
+    .description('train a preset into a run folder (sample grids, checkpoints, the final generator)')
+    .requiredOption('--preset <name>', `preset to train (${Object.keys(PRESETS).join(', ')})`, preset)
+    .option('--steps <n>', 'training steps', int(1))
+    .option('--batch-size <n>', 'images per batch', int(1))
+    .option('--seed <n>', 'seed of initialisation, data order and latents', int(0))
+    .option('--backend <name>', `compute backend (${BACKEND_CHOICES.join(', ')})`, backend)
+    .option('--data <dir>', "dataset folder, or 'bundled' for the subset shipped with gankit")
+    .option('--out <dir>', 'run folder (default runs/<preset>)')
+    .action(async (opts) => {
+      await trainCommand(opts, log);
+    });
+
+  const sample = program
+    .command('sample')
+    .description("write a grid of samples from a run's generator")
+    .requiredOption('--run <dir>', 'run folder')
+    .option('--n <count>', 'number of samples', int(1), 64)
+    .option('--seed <n>', 'seed of the latent batch', int(0), 0)
+    .requiredOption('--out <file>', 'PNG to write')
+    .option(
+      '--backend <name>',
+      `compute backend (${BACKEND_CHOICES.join(', ')})`,
+      backend,
+      'auto' as BackendChoice,
+    )
+    .action(async (opts) => {
+      await sampleCommand(opts, log);
+    });
+
+  const info = program
+    .command('info')
+    .description('versions, and which backend is chosen and why')
+    .option(
+      '--backend <name>',
+      `backend to try (${BACKEND_CHOICES.join(', ')})`,
+      backend,
+      'auto' as BackendChoice,
+    )
+    .action(async (opts) => {
+      await infoCommand(opts, log);
+    });
+
+  program
+    .command('presets')
+    .description('list the presets with a one-line description')
+    .action(() => presetsCommand(log));
+
+  // an unknown flag names the valid ones for that command
+  for (const cmd of [train, sample, info]) {
+    cmd.exitOverride().showSuggestionAfterError(true);
+    cmd.configureOutput({
+      outputError: (str, write) =>
+        write(`${str.trimEnd()}\n(valid options of '${cmd.name()}': ${optionNames(cmd)})\n`),
+    });
+  }
+  program.configureOutput({
+    outputError: (str, write) =>
+      write(`${str.trimEnd()}\n(valid commands: ${program.commands.map((c) => c.name()).join(', ')})\n`),
+  });
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 on success, 1 for a GanError (its message
+ * printed), 2 for a usage error (commander has printed it).
+ * @param argv - process.argv
+ * @returns the exit code
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
+        ? 0
+        : 2;
+    }
+    if (e instanceof GanError) {
+      console.error(`gankit: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

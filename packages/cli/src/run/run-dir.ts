@@ -1,0 +1,48 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { GanError, writeFileAtomic } from '@gankit/core';
+import { parseTrainConfig, type TrainConfig } from '../config/schema.js';
+
+/** The files of a run folder. */
+export const runPaths = (runDir: string) => ({
+  config: path.join(runDir, 'config.json'),
+  generator: path.join(runDir, 'generator'),
+  samples: path.join(runDir, 'samples'),
+  checkpoints: path.join(runDir, 'checkpoints'),
+});
+
+/**
+ * Refuses to start a new run in a folder that already holds one, so nothing is overwritten.
+ * @throws GanError `INVALID_ARGUMENT` naming the folder and what to do instead
+ */
+export async function assertFreshRunDir(runDir: string): Promise<void> {
+  try {
+    await fs.access(runPaths(runDir).config);
+  } catch {
+    return;
+  }
+  throw new GanError(
+    'INVALID_ARGUMENT',
+    `train: ${runDir} already holds a run (config.json); continue it with 'gankit resume ${runDir}' or pick another --out`,
+  );
+}
+
+/** Writes the resolved config of a run, atomically. */
+export async function writeRunConfig(runDir: string, config: TrainConfig): Promise<void> {
+  await writeFileAtomic(runPaths(runDir).config, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * Reads and validates a run's config.
+ * @throws GanError `IO_ERROR` when the folder is not a run, `INVALID_CONFIG` when its config is invalid
+ */
+export async function readRunConfig(runDir: string): Promise<TrainConfig> {
+  const file = runPaths(runDir).config;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new GanError('IO_ERROR', `${runDir} is not a gankit run folder: cannot read ${file}`, { cause: e });
+  }
+  return parseTrainConfig(JSON.parse(text), file);
+}

@@ -1,0 +1,66 @@
+import type { Callback, TrainingContext } from '../engine/callbacks.js';
+import type { StepLosses } from '../engine/types.js';
+
+/**
+ * Options of {@link progressCallback}.
+ * @category Callbacks
+ */
+export interface ProgressOptions {
+  /** Print every N steps (and at the last step). Default 10. */
+  every?: number;
+  /** Where lines go. Default `console.log`. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Formats milliseconds as `1h02m`, `3m05s` or `12s`.
+ * @param ms - a duration
+ * @returns short human-readable text
+ * @example
+ * ```ts
+ * import { formatDuration } from '@gankit/trainers';
+ * formatDuration(185_000); // '3m05s'
+ * ```
+ * @category Callbacks
+ */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+/**
+ * A progress line every N steps: step, the latest losses, speed and ETA.
+ * `step 120/500  d_loss 1.2345  g_loss 0.8123  2.9 step/s  ETA 2m11s`
+ * @param options - how often and where to print
+ * @returns the callback
+ * @example
+ * ```ts
+ * import { progressCallback } from '@gankit/trainers';
+ * const progress = progressCallback({ every: 50 });
+ * ```
+ * @category Callbacks
+ */
+export function progressCallback(options: ProgressOptions = {}): Callback {
+  const every = options.every ?? 10;
+  const log = options.log ?? ((line: string) => console.log(line));
+  return {
+    name: 'progress',
+    onStepEnd(ctx: TrainingContext, losses: StepLosses) {
+      if (ctx.step % every !== 0 && ctx.step !== ctx.totalSteps) return;
+      const done = ctx.step - ctx.startStep;
+      const perStep = done > 0 ? ctx.elapsedMs / done : 0;
+      const width = String(ctx.totalSteps).length;
+      const lossText = Object.entries(losses)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join('  ');
+      const speed = perStep > 0 ? `${(1000 / perStep).toFixed(1)} step/s` : '';
+      const eta = formatDuration(perStep * (ctx.totalSteps - ctx.step));
+      log(`step ${String(ctx.step).padStart(width)}/${ctx.totalSteps}  ${lossText}  ${speed}  ETA ${eta}`);
+    },
+  };
+}

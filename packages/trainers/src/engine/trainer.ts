@@ -1,0 +1,217 @@
+import * as path from 'node:path';
+import { CheckpointManager, checkInteger, GanError, SeededRandom } from '@gankit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Callback, TrainingContext } from './callbacks.js';
+import type { Batch, BatchSource, StepLosses, Strategy } from './types.js';
+
+/**
+ * Options of {@link Trainer}.
+ * @category Engine
+ */
+export interface TrainerOptions<B = Batch> {
+  /** The GAN family's step logic and networks. */
+  strategy: Strategy<B>;
+  /** Where batches come from. */
+  data: BatchSource<B>;
+  /** The step to train up to (inclusive). */
+  steps: number;
+  /** Seed of the run's random stream (latents, seeds of random ops). Default 0. */
+  seed?: number;
+  /** Hooks run around the steps. */
+  callbacks?: Callback[];
+  /** Run folder: checkpoints go to `<runDir>/checkpoints`. */
+  runDir?: string;
+  /** How many checkpoints to keep. Default 3. */
+  keepCheckpoints?: number;
+  /** The resolved config, saved with every checkpoint. */
+  config?: Record<string, unknown>;
+}
+
+/**
+ * What {@link Trainer.fit} reports.
+ * @category Engine
+ */
+export interface TrainResult {
+  /** The last step run. */
+  step: number;
+  /** The last step's losses. */
+  lastLosses: StepLosses;
+  /** Wall-clock milliseconds of this call. */
+  elapsedMs: number;
+}
+
+/**
+ * The training loop every GAN family runs on: draws `strategy.batchesPerStep()` batches per
+ * step, runs the strategy's step, reads the losses, runs callbacks, and saves full
+ * checkpoints (networks, optimizer slots, step, random state, data position, callback state,
+ * config) that {@link Trainer.restore} continues from exactly.
+ *
+ * @example
+ * ```ts
+ * import { Trainer, dcganStrategy, progressCallback } from '@gankit/trainers';
+ * // const trainer = new Trainer({ strategy: dcganStrategy({...}), data, steps: 500, callbacks: [progressCallback()] });
+ * // await trainer.fit();
+ * ```
+ * @category Engine
+ */
+export class Trainer<B extends { images: tf.Tensor } = Batch> {
+  /** The strategy being trained. */
+  readonly strategy: Strategy<B>;
+  /** The run's random stream. */
+  readonly rng: SeededRandom;
+  /** The last finished step (0 before training). */
+  step = 0;
+  private readonly options: TrainerOptions<B>;
+  private readonly callbacks: Callback[];
+  private readonly checkpoints: CheckpointManager | undefined;
+  private startTime = 0;
+  private startStep = 0;
+
+  /**
+   * @param options - strategy, data, steps, seed, callbacks, run folder
+   * @throws GanError `INVALID_ARGUMENT` for a non-positive step count or duplicate callback names
+   */
+  constructor(options: TrainerOptions<B>) {
+    checkInteger('Trainer', 'steps', options.steps, 0);
+    this.options = options;
+    this.strategy = options.strategy;
+    this.rng = new SeededRandom(options.seed ?? 0);
+    this.callbacks = options.callbacks ?? [];
+    const names = this.callbacks.map((c) => c.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `Trainer: two callbacks are named '${dup}'; names key their checkpoint state`,
+      );
+    this.checkpoints = options.runDir
+      ? new CheckpointManager(path.join(options.runDir, 'checkpoints'), {
+          keep: options.keepCheckpoints ?? 3,
+        })
+      : undefined;
+  }
+
+  /** The step the run trains up to. */
+  get totalSteps(): number {
+    return this.options.steps;
+  }
+
+  /**
+   * Changes the step the run trains up to (used by `resume --steps N`).
+   * @param steps - the new last step
+   */
+  setTotalSteps(steps: number): void {
+    this.options.steps = checkInteger('Trainer.setTotalSteps', 'steps', steps, 0);
+  }
+
+  /**
+   * Trains from the current step up to `steps`.
+   * @returns the last step and its losses
+   * @throws GanError `NON_FINITE` when a loss becomes NaN or infinite, naming the step and term
+   */
+  async fit(): Promise<TrainResult> {
+    this.startTime = performance.now();
+    this.startStep = this.step;
+    const ctx = this.context();
+    for (const cb of this.callbacks) await cb.onTrainBegin?.(ctx);
+    let lastLosses: StepLosses = {};
+    try {
+      while (this.step < this.options.steps) {
+        lastLosses = await this.runStep(this.step + 1);
+        this.step++;
+        const stepCtx = this.context();
+        for (const cb of this.callbacks) await cb.onStepEnd?.(stepCtx, lastLosses);
+      }
+    } finally {
+      const endCtx = this.context();
+      for (const cb of this.callbacks) await cb.onTrainEnd?.(endCtx);
+    }
+    return { step: this.step, lastLosses, elapsedMs: performance.now() - this.startTime };
+  }
+
+  private async runStep(step: number): Promise<StepLosses> {
+    const batches: B[] = [];
+    for (let i = 0; i < this.strategy.batchesPerStep(); i++) batches.push(this.options.data.next());
+    let scalars: Record<string, tf.Scalar>;
+    try {
+      scalars = this.strategy.trainStep(batches, { step, rng: this.rng });
+    } finally {
+      for (const b of batches) tf.dispose(Object.values(b) as tf.Tensor[]);
+    }
+    const names = Object.keys(scalars);
+    // one await per step: the losses are read together (async, so GPU backends work too)
+    const values = await Promise.all(names.map((n) => scalars[n]!.data()));
+    tf.dispose(Object.values(scalars));
+    const losses: StepLosses = {};
+    names.forEach((n, i) => {
+      const v = values[i]![0]!;
+      if (!Number.isFinite(v)) {
+        throw new GanError('NON_FINITE', `Trainer: loss '${n}' became ${v} at step ${step}`);
+      }
+      losses[n] = v;
+    });
+    return losses;
+  }
+
+  private context(): TrainingContext {
+    return {
+      strategy: this.strategy as Strategy<never>,
+      step: this.step,
+      totalSteps: this.options.steps,
+      startStep: this.startStep,
+      elapsedMs: performance.now() - this.startTime,
+      ...(this.options.runDir ? { runDir: this.options.runDir } : {}),
+      saveCheckpoint: () => this.saveCheckpoint(),
+    };
+  }
+
+  /**
+   * Saves a full checkpoint of the current state under `<runDir>/checkpoints`.
+   * @returns the checkpoint folder, or undefined when the trainer has no run folder
+   */
+  async saveCheckpoint(): Promise<string | undefined> {
+    if (!this.checkpoints) return undefined;
+    const callbackState: Record<string, unknown> = {};
+    for (const cb of this.callbacks) if (cb.getState) callbackState[cb.name] = cb.getState();
+    return this.checkpoints.save({
+      step: this.step,
+      models: { ...this.strategy.networks },
+      optimizers: { ...this.strategy.optimizers },
+      state: {
+        rng: this.rng.getState(),
+        data: this.options.data.getState(),
+        callbacks: callbackState,
+        totalSteps: this.options.steps,
+        config: this.options.config ?? {},
+      },
+    });
+  }
+
+  /**
+   * Restores the latest checkpoint of the run folder (or `from`): weights, optimizer slots,
+   * step, random stream, data position and callback state.
+   * @param from - a specific checkpoint folder
+   * @returns the restored step, or undefined when there was no checkpoint
+   * @throws GanError `INVALID_DATA` when the checkpoint does not fit the strategy's networks
+   */
+  async restore(from?: string): Promise<number | undefined> {
+    if (!this.checkpoints) {
+      throw new GanError('INVALID_ARGUMENT', 'Trainer.restore: the trainer has no runDir to restore from');
+    }
+    const restored = await this.checkpoints.restore(
+      { models: { ...this.strategy.networks }, optimizers: { ...this.strategy.optimizers } },
+      from,
+    );
+    if (!restored) return undefined;
+    tf.dispose(Object.values(restored.tensors).flat());
+    const state = restored.state as { rng: number[]; data: unknown; callbacks?: Record<string, unknown> };
+    this.rng.setState(state.rng);
+    this.options.data.setState(state.data);
+    for (const cb of this.callbacks) {
+      const s = state.callbacks?.[cb.name];
+      if (s !== undefined) cb.setState?.(s);
+    }
+    this.step = restored.step;
+    return restored.step;
+  }
+}

@@ -1,0 +1,80 @@
+import type { SeededRandom } from '@gankit/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * One batch of training data. Images are NHWC in [-1, 1]; labels are int32 class indices.
+ * The trainer disposes a batch after the step that used it.
+ * @category Engine
+ */
+export interface Batch {
+  /** [batch, height, width, channels] in [-1, 1]. */
+  images: tf.Tensor4D;
+  /** [batch] int32 class labels, when the data has them. */
+  labels?: tf.Tensor1D;
+}
+
+/**
+ * Where batches come from. Its position is saved with checkpoints so a resumed run sees the
+ * same batches an uninterrupted one would.
+ * @category Engine
+ */
+export interface BatchSource<B = Batch> {
+  /** @returns the next batch (the caller owns its tensors) */
+  next(): B;
+  /** @returns a JSON-safe position */
+  getState(): unknown;
+  /** @param state - a position from {@link BatchSource.getState} */
+  setState(state: unknown): void;
+}
+
+/**
+ * Loss values of one step, by term name (already read from the device).
+ * @category Engine
+ */
+export type StepLosses = Record<string, number>;
+
+/**
+ * What a strategy's `trainStep` receives besides its batches.
+ * @category Engine
+ */
+export interface StepContext {
+  /** The step being run, from 1. */
+  step: number;
+  /** The run's random stream; draw tfjs op seeds from it with `rng.seed()`. */
+  rng: SeededRandom;
+}
+
+/**
+ * One GAN family's training logic: its networks, its optimizers and what one step does.
+ * The engine owns the loop, the schedule, callbacks and checkpoints.
+ * @category Engine
+ */
+export interface Strategy<B = Batch> {
+  /** The family's name, e.g. `dcgan`. */
+  readonly name: string;
+  /** Every network, by name; all of them are checkpointed. */
+  readonly networks: Readonly<Record<string, tfl.LayersModel>>;
+  /** Every optimizer, by name; their slots are checkpointed. */
+  readonly optimizers: Readonly<Record<string, tf.Optimizer>>;
+  /** How many batches one step consumes (e.g. k discriminator steps need k batches). */
+  batchesPerStep(): number;
+  /**
+   * Runs one training step.
+   * @param batches - `batchesPerStep()` batches, owned by the engine
+   * @param context - step number and random stream
+   * @returns the step's losses by term (scalars, owned by the engine)
+   */
+  trainStep(batches: B[], context: StepContext): Record<string, tf.Scalar>;
+  /**
+   * Generates samples for grids and `gankit sample`.
+   * @param count - how many
+   * @param seed - seed of the latent draw
+   * @returns [count, h, w, c] images in [-1, 1] (caller owns)
+   */
+  sample(count: number, seed: number): tf.Tensor4D;
+  /** @returns the network to export for sampling (usually the generator) */
+  samplingNetwork(): tfl.LayersModel;
+  /** Frees networks and optimizers. */
+  dispose(): void;
+}

@@ -1,0 +1,203 @@
+import {
+  checkInteger,
+  checkNumber,
+  type DcganDiscriminatorOptions,
+  type DcganGeneratorOptions,
+  dcganDiscriminator,
+  dcganGenerator,
+  formatShape,
+  GanError,
+} from '@gankit/core';
+import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss } from '@gankit/losses';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Batch, StepContext, Strategy } from '../engine/types.js';
+
+/**
+ * Options of {@link adversarialStrategy}.
+ * @category Strategies
+ */
+export interface AdversarialStrategyOptions {
+  /** G: maps [batch, latentDim] noise to images in [-1, 1]. */
+  generator: tfl.LayersModel;
+  /** D: maps images to [batch, 1] logits. */
+  discriminator: tfl.LayersModel;
+  /** Adversarial loss pair, by name or as functions. Default `non-saturating`. */
+  loss?: AdversarialLossName | AdversarialLoss;
+  /** k: discriminator updates per generator update (Goodfellow et al., Algorithm 1). Default 1. */
+  discriminatorSteps?: number;
+  /** Adam settings per network. Default lr 2e-4, beta1 0.5, beta2 0.999 (Radford et al.). */
+  optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  /** Strategy name for logs and checkpoints. Default `gan`. */
+  name?: string;
+}
+
+function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/**
+ * The GAN training step of Goodfellow et al. 2014 (Algorithm 1), with any adversarial loss:
+ * k discriminator updates, each on a fresh real batch and fresh fakes, then one generator
+ * update. Two Adam optimizers. Fakes for D's update are generated outside the gradient tape,
+ * so D's step never records G's forward pass.
+ *
+ * @param options - networks, loss, k, optimizer settings
+ * @returns the strategy (it owns the networks and optimizers; `dispose()` frees them)
+ * @throws GanError `INVALID_ARGUMENT` for a non-positive k or learning rate, `SHAPE_MISMATCH` when G's output does not fit D
+ * @example
+ * ```ts
+ * import { dcganDiscriminator, dcganGenerator } from '@gankit/core';
+ * import { adversarialStrategy } from '@gankit/trainers';
+ * const strategy = adversarialStrategy({
+ *   generator: dcganGenerator({ imageSize: 28, channels: 1 }),
+ *   discriminator: dcganDiscriminator({ imageSize: 28, channels: 1 }),
+ *   loss: 'non-saturating',
+ * });
+ * ```
+ * @category Strategies
+ */
+export function adversarialStrategy(options: AdversarialStrategyOptions): Strategy<Batch> {
+  const fn = 'adversarialStrategy';
+  const { generator, discriminator } = options;
+  const loss =
+    typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
+  const k = checkInteger(fn, 'discriminatorSteps', options.discriminatorSteps ?? 1);
+  const lr = checkNumber(fn, 'optimizer.learningRate', options.optimizer?.learningRate ?? 2e-4, {
+    min: 0,
+    exclusiveMin: true,
+  });
+  const beta1 = checkNumber(fn, 'optimizer.beta1', options.optimizer?.beta1 ?? 0.5, { min: 0, max: 1 });
+  const beta2 = checkNumber(fn, 'optimizer.beta2', options.optimizer?.beta2 ?? 0.999, { min: 0, max: 1 });
+  const zShape = generator.inputs[0]?.shape;
+  if (!zShape || zShape.length !== 2 || typeof zShape[1] !== 'number') {
+    throw new GanError(
+      'SHAPE_MISMATCH',
+      `${fn}: generator input must be [batch, latentDim], got ${JSON.stringify(zShape)}`,
+    );
+  }
+  const latentDim = zShape[1];
+  const gOut = generator.outputs[0]!.shape.slice(1);
+  const dIn = discriminator.inputs[0]!.shape.slice(1);
+  if (JSON.stringify(gOut) !== JSON.stringify(dIn)) {
+    throw new GanError(
+      'SHAPE_MISMATCH',
+      `${fn}: generator output ${formatShape(gOut as number[])} does not match discriminator input ${formatShape(dIn as number[])}`,
+    );
+  }
+  const optimizers = {
+    generator: tf.train.adam(lr, beta1, beta2),
+    discriminator: tf.train.adam(lr, beta1, beta2),
+  };
+  const gVars = trainableVariables(generator);
+  const dVars = trainableVariables(discriminator);
+  const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+
+  return {
+    name: options.name ?? 'gan',
+    networks: { generator, discriminator },
+    optimizers,
+    batchesPerStep: () => k,
+    trainStep(batches: Batch[], { rng }: StepContext) {
+      let dLoss: tf.Scalar | null = null;
+      for (const { images } of batches) {
+        const n = images.shape[0];
+        const fake = tf.tidy(() => generator.apply(noise(n, rng.seed()), { training: true }) as tf.Tensor);
+        dLoss?.dispose();
+        dLoss = optimizers.discriminator.minimize(
+          () =>
+            loss.discriminator(
+              discriminator.apply(images, { training: true }) as tf.Tensor,
+              discriminator.apply(fake, { training: true }) as tf.Tensor,
+            ),
+          true,
+          dVars,
+        );
+        fake.dispose();
+      }
+      const n = batches[batches.length - 1]!.images.shape[0];
+      const z = noise(n, rng.seed());
+      const gLoss = optimizers.generator.minimize(
+        () =>
+          loss.generator(
+            discriminator.apply(generator.apply(z, { training: true }), { training: true }) as tf.Tensor,
+          ),
+        true,
+        gVars,
+      );
+      z.dispose();
+      return { d_loss: dLoss!, g_loss: gLoss! };
+    },
+    sample(count: number, seed: number) {
+      return tf.tidy(() => generator.predict(noise(count, seed)) as tf.Tensor4D);
+    },
+    samplingNetwork: () => generator,
+    dispose() {
+      generator.dispose();
+      discriminator.dispose();
+      optimizers.generator.dispose();
+      optimizers.discriminator.dispose();
+    },
+  };
+}
+
+/**
+ * Options of {@link dcganStrategy}.
+ * @category Strategies
+ */
+export interface DcganStrategyOptions {
+  /** Image height and width (28 for Fashion-MNIST). */
+  imageSize: number;
+  /** Image channels. */
+  channels: number;
+  /** Latent size. Default 100. */
+  latentDim?: number;
+  /** Generator options beyond size and channels. */
+  generator?: Partial<Omit<DcganGeneratorOptions, 'imageSize' | 'channels' | 'latentDim'>>;
+  /** Discriminator options beyond size and channels. */
+  discriminator?: Partial<Omit<DcganDiscriminatorOptions, 'imageSize' | 'channels'>>;
+  /** Adversarial loss. Default `non-saturating`. */
+  loss?: AdversarialLossName | AdversarialLoss;
+  /** Discriminator steps per generator step. Default 1. */
+  discriminatorSteps?: number;
+  /** Adam settings. Default lr 2e-4, beta1 0.5. */
+  optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  /** Seed of the weight initialisation. Default 0. */
+  seed?: number;
+}
+
+/**
+ * DCGAN (Radford, Metz & Chintala 2015): {@link adversarialStrategy} with the DCGAN generator
+ * and discriminator from `@gankit/core` and Adam(2e-4, beta1 0.5).
+ * @param options - image shape, latent size, network and optimizer options
+ * @returns the strategy
+ * @throws GanError for invalid sizes (see `dcganGenerator`)
+ * @example
+ * ```ts
+ * import { dcganStrategy } from '@gankit/trainers';
+ * const strategy = dcganStrategy({ imageSize: 28, channels: 1, seed: 1 });
+ * ```
+ * @category Strategies
+ */
+export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
+  const seed = options.seed ?? 0;
+  return adversarialStrategy({
+    name: 'dcgan',
+    generator: dcganGenerator({
+      imageSize: options.imageSize,
+      channels: options.channels,
+      latentDim: options.latentDim ?? 100,
+      seed,
+      ...options.generator,
+    }),
+    discriminator: dcganDiscriminator({
+      imageSize: options.imageSize,
+      channels: options.channels,
+      seed: seed + 1,
+      ...options.discriminator,
+    }),
+    ...(options.loss !== undefined ? { loss: options.loss } : {}),
+    ...(options.discriminatorSteps !== undefined ? { discriminatorSteps: options.discriminatorSteps } : {}),
+    ...(options.optimizer !== undefined ? { optimizer: options.optimizer } : {}),
+  });
+}
