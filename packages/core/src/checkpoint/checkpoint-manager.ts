@@ -238,7 +238,7 @@ async function writeTensorFile(
   }
 }
 
-async function readTensorFile(base: string): Promise<tf.NamedTensor[]> {
+async function readTensorFile(base: string): Promise<{ name: string; tensor: tf.Tensor }[]> {
   const { specs } = JSON.parse(await fs.readFile(`${base}.json`, 'utf8')) as {
     specs: tf.io.WeightsManifestEntry[];
   };

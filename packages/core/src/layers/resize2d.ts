@@ -26,7 +26,7 @@ export interface Resize2DOptions {
  */
 export class Resize2D extends tfl.layers.Layer {
   /** The tfjs serialization class name. */
-  static override readonly className = 'Resize2D';
+  static readonly className = 'Resize2D';
   private readonly height: number;
   private readonly width: number;
   private readonly interpolation: 'bilinear' | 'nearest';

@@ -47,7 +47,7 @@ export function minimaxDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.T
  */
 export function minimaxGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
   checkLogits('minimaxGeneratorLoss', 'fakeLogits', fakeLogits);
-  return tf.tidy(() => tf.neg(tf.mean(tf.softplus(fakeLogits))));
+  return tf.tidy(() => tf.neg(tf.mean(tf.softplus(fakeLogits))) as tf.Scalar);
 }
 
 /**

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { loadImage, loadModel } from '@gankit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createProgram, runCli } from './program.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'gankit-cli-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+/** Runs the CLI in-process, capturing stdout lines, stderr text and the exit code. */
+async function gankit(...args: string[]) {
+  const out: string[] = [];
+  let err = '';
+  const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => {
+    err += `${String(m)}\n`;
+  });
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  const logSpy = vi.spyOn(console, 'log').mockImplementation((m: unknown) => {
+    out.push(String(m));
+  });
+  try {
+    const code = await runCli(['node', 'gankit', ...args]);
+    return { code, out, err };
+  } finally {
+    spy.mockRestore();
+    write.mockRestore();
+    logSpy.mockRestore();
+  }
+}
+
+describe('gankit CLI errors', () => {
+  it('lists the valid presets for an unknown one', async () => {
+    const r = await gankit('train', '--preset', 'dcgan-fashon');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion");
+  });
+
+  it('lists the valid options for an unknown flag', async () => {
+    const r = await gankit('train', '--preset', 'dcgan-fashion', '--stepz', '3');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown option '--stepz'");
+    expect(r.err).toContain(
+      "valid options of 'train': --preset, --steps, --batch-size, --seed, --backend, --data, --out",
+    );
+  });
+
+  it('rejects a bad number and an unknown backend, naming what arrived', async () => {
+    expect((await gankit('train', '--preset', 'dcgan-fashion', '--steps', '-3')).err).toContain(
+      "expected an integer >= 1, got '-3'",
+    );
+    expect((await gankit('info', '--backend', 'cuda')).err).toContain(
+      "expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got 'cuda'",
+    );
+  });
+
+  it('names a missing data folder and how to get the data', async () => {
+    const missing = path.join(tmp, 'no-such-dir');
+    const r = await gankit(
+      'train',
+      '--preset',
+      'dcgan-fashion',
+      '--data',
+      missing,
+      '--backend',
+      'cpu',
+      '--out',
+      path.join(tmp, 'r0'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(missing);
+    expect(r.err).toContain('apt-get install dataset-fashion-mnist');
+  });
+
+  it('lists unknown commands and the presets', async () => {
+    expect((await gankit('trian')).err).toContain('valid commands: train, sample, info, presets');
+    const r = await gankit('presets');
+    expect(r.out.join('\n')).toMatch(/^dcgan-fashion {2}DCGAN on Fashion-MNIST/m);
+  });
+
+  it('reports the backend and why', async () => {
+    const r = await gankit('info', '--backend', 'cpu');
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toContain('backend: cpu (requested explicitly');
+    expect(r.out.join('\n')).toMatch(/@tensorflow\/tfjs-core 4\.22\.0/);
+    expect(createProgram().commands.map((c) => c.name())).toEqual(['train', 'sample', 'info', 'presets']);
+  });
+});
+
+describe('gankit train and sample', () => {
+  it('trains a tiny run, samples byte-identical grids, and plain tfjs reproduces the images', async () => {
+    const runDir = path.join(tmp, 'run');
+    const train = await gankit(
+      'train',
+      '--preset',
+      'dcgan-fashion',
+      '--steps',
+      '3',
+      '--batch-size',
+      '16',
+      '--backend',
+      'cpu',
+      '--seed',
+      '5',
+      '--out',
+      runDir,
+    );
+    expect(train.err).toBe('');
+    expect(train.code).toBe(0);
+    expect(train.out.join('\n')).toMatch(/step 3\/3 {2}d_loss/);
+    const final = await loadImage(path.join(runDir, 'samples', 'final.png'));
+    expect(final.width).toBeGreaterThan(28 * 8);
+
+    // refuses to overwrite the run
+    const again = await gankit('train', '--preset', 'dcgan-fashion', '--out', runDir, '--backend', 'cpu');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`${runDir} already holds a run`);
+
+    const a = path.join(tmp, 'a.png');
+    const b = path.join(tmp, 'b.png');
+    const c = path.join(tmp, 'c.png');
+    expect(
+      (await gankit('sample', '--run', runDir, '--n', '16', '--seed', '7', '--out', a, '--backend', 'cpu'))
+        .code,
+    ).toBe(0);
+    await gankit('sample', '--run', runDir, '--n', '16', '--seed', '7', '--out', b, '--backend', 'cpu');
+    await gankit('sample', '--run', runDir, '--n', '16', '--seed', '8', '--out', c, '--backend', 'cpu');
+    expect(Buffer.compare(await fs.readFile(a), await fs.readFile(b))).toBe(0);
+    expect(Buffer.compare(await fs.readFile(a), await fs.readFile(c))).not.toBe(0);
+
+    const generatorDir = path.join(runDir, 'generator');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(import.meta.dirname, '..', 'test', 'plain-tfjs-sample.mjs'), generatorDir, '4', '7'],
+      { cwd: path.join(import.meta.dirname, '..') },
+    );
+    const plain = JSON.parse(stdout) as { shape: number[]; values: number[] };
+    const g = await loadModel(generatorDir);
+    const ours = tf.tidy(() => g.predict(tf.randomNormal([4, 100], 0, 1, 'float32', 7)) as tf.Tensor);
+    expect(plain.shape).toEqual([4, 28, 28, 1]);
+    expect(plain.values).toEqual(Array.from(await ours.data()));
+    ours.dispose();
+    g.dispose();
+  });
+});
