@@ -15,6 +15,8 @@ export function gankitTsupConfig(extra: Partial<Options> = {}) {
     platform: 'node',
     splitting: false,
     treeshake: true,
+    // import.meta.url in the CJS build (package-relative data files, createRequire)
+    shims: true,
     ...extra,
   });
 }

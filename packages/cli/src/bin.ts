@@ -1,4 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from './program.js';
 
-process.exitCode = await runCli(process.argv);
+runCli(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -18,7 +18,7 @@ import {
 } from '@gankit/trainers';
 import { getPreset } from '../config/presets.js';
 import { parseTrainConfig, type TrainConfig } from '../config/schema.js';
-import { assertFreshRunDir, runPaths, writeRunConfig } from '../run/run-dir.js';
+import { assertFreshRunDir, nextFreeRunDir, runPaths, writeRunConfig } from '../run/run-dir.js';
 
 /** Flags of `gankit train`. */
 export interface TrainFlags {
@@ -45,7 +45,7 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
 /** `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints. */
 export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
   const config = resolveTrainConfig(flags);
-  const runDir = path.resolve(flags.out ?? path.join('runs', config.preset));
+  const runDir = flags.out ? path.resolve(flags.out) : await nextFreeRunDir(path.resolve('runs', config.preset));
   await assertFreshRunDir(runDir);
 
   const report = await setupBackend({ backend: config.backend });

@@ -27,6 +27,21 @@ export async function assertFreshRunDir(runDir: string): Promise<void> {
   );
 }
 
+/**
+ * The default run folder: `base`, or `base-2`, `base-3`, ... when earlier runs are there, so
+ * running the same preset twice never touches the first run.
+ */
+export async function nextFreeRunDir(base: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? base : `${base}-${i}`;
+    try {
+      await fs.access(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}
+
 /** Writes the resolved config of a run, atomically. */
 export async function writeRunConfig(runDir: string, config: TrainConfig): Promise<void> {
   await writeFileAtomic(runPaths(runDir).config, `${JSON.stringify(config, null, 2)}\n`);

@@ -17,6 +17,9 @@ export interface AdversarialLoss {
   generator(fakeLogits: tf.Tensor): tf.Scalar;
 }
 
+/** Names of the built-in adversarial losses. @category Adversarial losses */
+export type AdversarialLossName = 'minimax' | 'non-saturating';
+
 const builtIn = {
   minimax: {
     name: 'minimax',
@@ -30,10 +33,7 @@ const builtIn = {
     discriminator: minimaxDiscriminatorLoss,
     generator: nonSaturatingGeneratorLoss,
   },
-} satisfies Record<string, AdversarialLoss>;
-
-/** Names of the built-in adversarial losses. @category Adversarial losses */
-export type AdversarialLossName = keyof typeof builtIn;
+} satisfies Record<AdversarialLossName, AdversarialLoss>;
 
 const registry = new Map<string, AdversarialLoss>(Object.entries(builtIn));
 
