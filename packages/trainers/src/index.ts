@@ -4,6 +4,10 @@
  */
 export type { CheckpointCallbackOptions } from './callbacks/checkpoint.js';
 export { checkpointCallback } from './callbacks/checkpoint.js';
+export type { LearningRateScheduleOptions } from './callbacks/learning-rate.js';
+export { learningRateFactor, learningRateSchedule } from './callbacks/learning-rate.js';
+export type { MetricsLogOptions } from './callbacks/metrics-log.js';
+export { metricsLogCallback } from './callbacks/metrics-log.js';
 export type { ProgressOptions } from './callbacks/progress.js';
 export { formatDuration, progressCallback } from './callbacks/progress.js';
 export type { SampleGridOptions } from './callbacks/sample-grid.js';
@@ -11,8 +15,11 @@ export { sampleGridCallback } from './callbacks/sample-grid.js';
 export type { DatasetBatchSourceOptions } from './data/dataset-source.js';
 export { datasetBatchSource } from './data/dataset-source.js';
 export type { Callback, TrainingContext } from './engine/callbacks.js';
+export { WeightsEma } from './engine/ema.js';
 export type { TrainerOptions, TrainResult } from './engine/trainer.js';
 export { Trainer } from './engine/trainer.js';
 export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';
+export type { OptimizerStepOptions } from './engine/update.js';
+export { getLearningRate, optimizerStep, setLearningRate, trainableVariables } from './engine/update.js';
 export type { AdversarialStrategyOptions, DcganStrategyOptions } from './strategies/adversarial.js';
 export { adversarialStrategy, dcganStrategy } from './strategies/adversarial.js';

@@ -40,7 +40,7 @@ export function sampleGridCallback(options: SampleGridOptions): Callback {
   const write = async (ctx: TrainingContext, name: string) => {
     const dir = options.dir ?? (ctx.runDir ? path.join(ctx.runDir, 'samples') : undefined);
     if (!dir) return;
-    const images = ctx.strategy.sample(count, options.seed ?? 0);
+    const images = ctx.sample(count, options.seed ?? 0);
     try {
       const file = path.join(dir, `${name}.png`);
       await saveImageGrid(images, file, { scale: options.scale ?? 2 });

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import type { StepLosses, Strategy } from './types.js';
 
 /**
@@ -19,6 +20,8 @@ export interface TrainingContext {
   runDir?: string;
   /** Asks the trainer to save a checkpoint now. */
   saveCheckpoint(): Promise<string | undefined>;
+  /** Samples from the generator (EMA weights when the trainer keeps them); the caller owns the result. */
+  sample(count: number, seed: number): tf.Tensor4D;
 }
 
 /**
@@ -31,6 +34,8 @@ export interface Callback {
   readonly name: string;
   /** Before the first step. */
   onTrainBegin?(context: TrainingContext): void | Promise<void>;
+  /** Before every step (context.step is the last finished step). */
+  onStepBegin?(context: TrainingContext): void | Promise<void>;
   /** After every step, with that step's losses. */
   onStepEnd?(context: TrainingContext, losses: StepLosses): void | Promise<void>;
   /** After the last step (also after an early stop). */

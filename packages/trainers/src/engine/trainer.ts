@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { CheckpointManager, checkInteger, GanError, SeededRandom } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Callback, TrainingContext } from './callbacks.js';
+import { WeightsEma } from './ema.js';
 import type { Batch, BatchSource, StepLosses, Strategy } from './types.js';
 
 /**
@@ -25,6 +27,19 @@ export interface TrainerOptions<B = Batch> {
   keepCheckpoints?: number;
   /** The resolved config, saved with every checkpoint. */
   config?: Record<string, unknown>;
+  /**
+   * Keep an exponential moving average of the sampling network's weights (decay, e.g. 0.999);
+   * samples and the exported generator then use the averaged weights.
+   */
+  emaDecay?: number;
+  /**
+   * What to do when a loss becomes NaN or infinite: `stop` (default) throws a GanError naming
+   * the step and the term; `rollback` restores the last checkpoint, draws different latents
+   * and goes on (at most 3 times in a row, then stops).
+   */
+  onNonFinite?: 'stop' | 'rollback';
+  /** Save a checkpoint and stop cleanly on SIGINT/SIGTERM. Default false (the CLI turns it on). */
+  checkpointOnSignal?: boolean;
 }
 
 /**
@@ -38,6 +53,8 @@ export interface TrainResult {
   lastLosses: StepLosses;
   /** Wall-clock milliseconds of this call. */
   elapsedMs: number;
+  /** Set when a SIGINT/SIGTERM stopped the run early (after saving a checkpoint). */
+  interruptedBy?: NodeJS.Signals;
 }
 
 /**
@@ -66,6 +83,8 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
   private readonly checkpoints: CheckpointManager | undefined;
   private startTime = 0;
   private startStep = 0;
+  private readonly ema: WeightsEma | undefined;
+  private interruptedBy: NodeJS.Signals | undefined;
 
   /**
    * @param options - strategy, data, steps, seed, callbacks, run folder
@@ -89,6 +108,10 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
           keep: options.keepCheckpoints ?? 3,
         })
       : undefined;
+    this.ema =
+      options.emaDecay === undefined
+        ? undefined
+        : new WeightsEma(this.strategy.samplingNetwork(), options.emaDecay);
   }
 
   /** The step the run trains up to. */
@@ -112,21 +135,92 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
   async fit(): Promise<TrainResult> {
     this.startTime = performance.now();
     this.startStep = this.step;
+    this.interruptedBy = undefined;
+    const stopOnSignal = (signal: NodeJS.Signals) => {
+      this.interruptedBy = signal;
+    };
+    if (this.options.checkpointOnSignal) {
+      process.on('SIGINT', stopOnSignal);
+      process.on('SIGTERM', stopOnSignal);
+    }
     const ctx = this.context();
     for (const cb of this.callbacks) await cb.onTrainBegin?.(ctx);
     let lastLosses: StepLosses = {};
+    let rollbacks = 0;
     try {
-      while (this.step < this.options.steps) {
-        lastLosses = await this.runStep(this.step + 1);
+      while (this.step < this.options.steps && !this.interruptedBy) {
+        for (const cb of this.callbacks) await cb.onStepBegin?.(this.context());
+        try {
+          lastLosses = await this.runStep(this.step + 1);
+        } catch (e) {
+          if (
+            !(e instanceof GanError && e.code === 'NON_FINITE') ||
+            this.options.onNonFinite !== 'rollback' ||
+            rollbacks >= 3
+          ) {
+            throw e;
+          }
+          rollbacks++;
+          const restored = this.checkpoints ? await this.restore() : undefined;
+          if (restored === undefined) throw e;
+          this.rng.nextUint32(); // different latents than the draw that diverged
+          continue;
+        }
+        rollbacks = 0;
         this.step++;
+        this.ema?.update();
         const stepCtx = this.context();
         for (const cb of this.callbacks) await cb.onStepEnd?.(stepCtx, lastLosses);
       }
+      if (this.interruptedBy) await this.saveCheckpoint();
     } finally {
+      process.off('SIGINT', stopOnSignal);
+      process.off('SIGTERM', stopOnSignal);
       const endCtx = this.context();
       for (const cb of this.callbacks) await cb.onTrainEnd?.(endCtx);
     }
-    return { step: this.step, lastLosses, elapsedMs: performance.now() - this.startTime };
+    return {
+      step: this.step,
+      lastLosses,
+      elapsedMs: performance.now() - this.startTime,
+      ...(this.interruptedBy ? { interruptedBy: this.interruptedBy } : {}),
+    };
+  }
+
+  /**
+   * Generates samples from the sampling network, with the EMA weights when EMA is on.
+   * @param count - how many
+   * @param seed - seed of the latent draw
+   * @returns images in [-1, 1] (the caller owns them)
+   */
+  sample(count: number, seed: number): tf.Tensor4D {
+    return this.ema
+      ? this.ema.withAveragedWeights(() => this.strategy.sample(count, seed))
+      : this.strategy.sample(count, seed);
+  }
+
+  /**
+   * Runs `fn` with the network that should be exported for sampling loaded with its final
+   * weights (the EMA average when EMA is on), e.g. to save it.
+   * @param fn - receives the sampling network
+   * @returns what `fn` returns
+   */
+  async withSamplingNetwork<T>(fn: (model: tfl.LayersModel) => Promise<T>): Promise<T> {
+    const model = this.strategy.samplingNetwork();
+    if (!this.ema) return fn(model);
+    const live = model.getWeights().map((w) => tf.clone(w));
+    model.setWeights(this.ema.getWeights());
+    try {
+      return await fn(model);
+    } finally {
+      model.setWeights(live);
+      tf.dispose(live);
+    }
+  }
+
+  /** Frees trainer-owned state (the EMA weights); the strategy is freed by its owner. */
+  dispose(): void {
+    this.ema?.dispose();
   }
 
   private async runStep(step: number): Promise<StepLosses> {
@@ -162,6 +256,7 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
       elapsedMs: performance.now() - this.startTime,
       ...(this.options.runDir ? { runDir: this.options.runDir } : {}),
       saveCheckpoint: () => this.saveCheckpoint(),
+      sample: (count: number, seed: number) => this.sample(count, seed),
     };
   }
 
@@ -177,6 +272,7 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
       step: this.step,
       models: { ...this.strategy.networks },
       optimizers: { ...this.strategy.optimizers },
+      ...(this.ema ? { tensors: { ema: this.ema.getWeights() } } : {}),
       state: {
         rng: this.rng.getState(),
         data: this.options.data.getState(),
@@ -203,6 +299,7 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
       from,
     );
     if (!restored) return undefined;
+    if (this.ema && restored.tensors.ema) this.ema.setWeights(restored.tensors.ema);
     tf.dispose(Object.values(restored.tensors).flat());
     const state = restored.state as { rng: number[]; data: unknown; callbacks?: Record<string, unknown> };
     this.rng.setState(state.rng);

@@ -12,6 +12,7 @@ import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss } fr
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
+import { optimizerStep, trainableVariables } from '../engine/update.js';
 
 /**
  * Options of {@link adversarialStrategy}.
@@ -28,12 +29,10 @@ export interface AdversarialStrategyOptions {
   discriminatorSteps?: number;
   /** Adam settings per network. Default lr 2e-4, beta1 0.5, beta2 0.999 (Radford et al.). */
   optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  /** Clip each network's gradients to this global L2 norm. Default: no clipping. */
+  clipGradientNorm?: number;
   /** Strategy name for logs and checkpoints. Default `gan`. */
   name?: string;
-}
-
-function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
 /**
@@ -91,6 +90,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
   };
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
+  const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
   const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
 
   return {
@@ -104,29 +104,31 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
         const n = images.shape[0];
         const fake = tf.tidy(() => generator.apply(noise(n, rng.seed()), { training: true }) as tf.Tensor);
         dLoss?.dispose();
-        dLoss = optimizers.discriminator.minimize(
+        dLoss = optimizerStep(
+          optimizers.discriminator,
           () =>
             loss.discriminator(
               discriminator.apply(images, { training: true }) as tf.Tensor,
               discriminator.apply(fake, { training: true }) as tf.Tensor,
             ),
-          true,
           dVars,
+          clip,
         );
         fake.dispose();
       }
       const n = batches[batches.length - 1]!.images.shape[0];
       const z = noise(n, rng.seed());
-      const gLoss = optimizers.generator.minimize(
+      const gLoss = optimizerStep(
+        optimizers.generator,
         () =>
           loss.generator(
             discriminator.apply(generator.apply(z, { training: true }), { training: true }) as tf.Tensor,
           ),
-        true,
         gVars,
+        clip,
       );
       z.dispose();
-      return { d_loss: dLoss!, g_loss: gLoss! };
+      return { d_loss: dLoss!, g_loss: gLoss };
     },
     sample(count: number, seed: number) {
       return tf.tidy(() => generator.predict(noise(count, seed)) as tf.Tensor4D);
@@ -162,6 +164,8 @@ export interface DcganStrategyOptions {
   discriminatorSteps?: number;
   /** Adam settings. Default lr 2e-4, beta1 0.5. */
   optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  /** Clip each network's gradients to this global L2 norm. */
+  clipGradientNorm?: number;
   /** Seed of the weight initialisation. Default 0. */
   seed?: number;
 }
@@ -199,5 +203,6 @@ export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
     ...(options.loss !== undefined ? { loss: options.loss } : {}),
     ...(options.discriminatorSteps !== undefined ? { discriminatorSteps: options.discriminatorSteps } : {}),
     ...(options.optimizer !== undefined ? { optimizer: options.optimizer } : {}),
+    ...(options.clipGradientNorm !== undefined ? { clipGradientNorm: options.clipGradientNorm } : {}),
   });
 }
