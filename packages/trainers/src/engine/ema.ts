@@ -58,7 +58,9 @@ export class WeightsEma {
         `WeightsEma.setWeights: expected ${this.shadow.length} tensors with the network's shapes`,
       );
     }
-    this.shadow.forEach((s, i) => s.assign(weights[i]!));
+    this.shadow.forEach((s, i) => {
+      s.assign(weights[i]!);
+    });
   }
 
   /**
