@@ -45,7 +45,9 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
 /** `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints. */
 export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
   const config = resolveTrainConfig(flags);
-  const runDir = flags.out ? path.resolve(flags.out) : await nextFreeRunDir(path.resolve('runs', config.preset));
+  const runDir = flags.out
+    ? path.resolve(flags.out)
+    : await nextFreeRunDir(path.resolve('runs', config.preset));
   await assertFreshRunDir(runDir);
 
   const report = await setupBackend({ backend: config.backend });

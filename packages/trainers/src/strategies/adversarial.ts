@@ -69,7 +69,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
   const beta1 = checkNumber(fn, 'optimizer.beta1', options.optimizer?.beta1 ?? 0.5, { min: 0, max: 1 });
   const beta2 = checkNumber(fn, 'optimizer.beta2', options.optimizer?.beta2 ?? 0.999, { min: 0, max: 1 });
   const zShape = generator.inputs[0]?.shape;
-  if (!zShape || zShape.length !== 2 || typeof zShape[1] !== 'number') {
+  if (zShape?.length !== 2 || typeof zShape[1] !== 'number') {
     throw new GanError(
       'SHAPE_MISMATCH',
       `${fn}: generator input must be [batch, latentDim], got ${JSON.stringify(zShape)}`,
