@@ -84,7 +84,7 @@ describe('gankit CLI errors', () => {
   });
 
   it('lists unknown commands and the presets', async () => {
-    expect((await gankit('trian')).err).toContain('valid commands: train, sample, info, presets');
+    expect((await gankit('trian')).err).toContain('valid commands: train, resume, sample, info, presets');
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion {2}DCGAN on Fashion-MNIST/m);
   });
@@ -94,7 +94,13 @@ describe('gankit CLI errors', () => {
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).toContain('backend: cpu (requested explicitly');
     expect(r.out.join('\n')).toMatch(/@tensorflow\/tfjs-core 4\.22\.0/);
-    expect(createProgram().commands.map((c) => c.name())).toEqual(['train', 'sample', 'info', 'presets']);
+    expect(createProgram().commands.map((c) => c.name())).toEqual([
+      'train',
+      'resume',
+      'sample',
+      'info',
+      'presets',
+    ]);
   });
 });
 
@@ -138,6 +144,15 @@ describe('gankit train and sample', () => {
     await gankit('sample', '--run', runDir, '--n', '16', '--seed', '8', '--out', c, '--backend', 'cpu');
     expect(Buffer.compare(await fs.readFile(a), await fs.readFile(b))).toBe(0);
     expect(Buffer.compare(await fs.readFile(a), await fs.readFile(c))).not.toBe(0);
+
+    // resume continues from the last checkpoint (step 3) for N more steps
+    const resumed = await gankit('resume', runDir, '--steps', '2');
+    expect(resumed.err).toBe('');
+    expect(resumed.out.join('\n')).toContain('from step 3 to 5');
+    expect(resumed.out.join('\n')).toMatch(/step 5\/5 {2}d_loss/);
+    const metrics = (await fs.readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(metrics.map((l) => JSON.parse(l).step)).toEqual([1, 2, 3, 4, 5]);
+    expect((await gankit('resume', path.join(tmp, 'nowhere'))).err).toContain('is not a gankit run folder');
 
     const generatorDir = path.join(runDir, 'generator');
     const { stdout } = await promisify(execFile)(

@@ -2,6 +2,7 @@ import { BACKEND_CHOICES, type BackendChoice, GanError } from '@gankit/core';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { infoCommand } from './commands/info.js';
 import { presetsCommand } from './commands/presets.js';
+import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
 import { PRESETS } from './config/presets.js';
@@ -57,6 +58,15 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       await trainCommand(opts, log);
     });
 
+  const resume = program
+    .command('resume')
+    .description('continue a run from its latest checkpoint')
+    .argument('<runDir>', 'run folder')
+    .option('--steps <n>', 'train N more steps (default: up to the step count in its config)', int(1))
+    .action(async (runDir: string, opts) => {
+      await resumeCommand(runDir, opts, log);
+    });
+
   const sample = program
     .command('sample')
     .description("write a grid of samples from a run's generator")
@@ -93,7 +103,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .action(() => presetsCommand(log));
 
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, sample, info]) {
+  for (const cmd of [train, resume, sample, info]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) =>

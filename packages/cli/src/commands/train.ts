@@ -12,6 +12,7 @@ import {
   datasetBatchSource,
   dcganStrategy,
   formatDuration,
+  metricsLogCallback,
   progressCallback,
   sampleGridCallback,
   Trainer,
@@ -42,14 +43,8 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
   return parseTrainConfig(config, `preset '${flags.preset}' with the given flags`);
 }
 
-/** `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints. */
-export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
-  const config = resolveTrainConfig(flags);
-  const runDir = flags.out
-    ? path.resolve(flags.out)
-    : await nextFreeRunDir(path.resolve('runs', config.preset));
-  await assertFreshRunDir(runDir);
-
+/** The trainer and strategy of a run, built from its config (shared by train and resume). */
+export async function buildRun(config: TrainConfig, runDir: string, log: (line: string) => void) {
   const report = await setupBackend({ backend: config.backend });
   for (const line of formatBackendReport(report)) log(line);
 
@@ -71,7 +66,6 @@ export async function trainCommand(flags: TrainFlags, log: (line: string) => voi
     optimizer: config.optimizer,
     seed: training.seed,
   });
-  await writeRunConfig(runDir, config);
   const trainer = new Trainer({
     strategy,
     data: datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed }),
@@ -79,21 +73,54 @@ export async function trainCommand(flags: TrainFlags, log: (line: string) => voi
     seed: training.seed,
     runDir,
     config,
+    checkpointOnSignal: true,
     callbacks: [
       progressCallback({ every: output.progressEvery, log }),
+      metricsLogCallback({ every: 1 }),
       sampleGridCallback({ every: output.sampleEvery, count: output.sampleCount, seed: training.seed, log }),
       checkpointCallback({ every: output.checkpointEvery }),
     ],
   });
-  log(`run: ${runDir} (${config.preset}, ${training.steps} steps of batch ${training.batchSize})`);
+  return { strategy, trainer };
+}
+
+/** Trains until the trainer's last step, exports the generator and reports where things are. */
+export async function runTraining(
+  run: Awaited<ReturnType<typeof buildRun>>,
+  runDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const { strategy, trainer } = run;
   try {
     const result = await trainer.fit();
-    await saveModel(strategy.samplingNetwork(), runPaths(runDir).generator);
-    log(`done: ${result.step} steps in ${formatDuration(result.elapsedMs)}`);
+    await trainer.withSamplingNetwork((g) => saveModel(g, runPaths(runDir).generator));
+    if (result.interruptedBy) {
+      log(
+        `stopped by ${result.interruptedBy} at step ${result.step}; checkpoint saved. Continue with: gankit resume ${runDir}`,
+      );
+      return;
+    }
+    log(`done: step ${result.step} in ${formatDuration(result.elapsedMs)}`);
     log(`samples: ${path.join(runPaths(runDir).samples, 'final.png')}`);
     log(`generator: ${runPaths(runDir).generator}/model.json`);
   } finally {
+    trainer.dispose();
     strategy.dispose();
   }
+}
+
+/** `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints. */
+export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
+  const config = resolveTrainConfig(flags);
+  const runDir = flags.out
+    ? path.resolve(flags.out)
+    : await nextFreeRunDir(path.resolve('runs', config.preset));
+  await assertFreshRunDir(runDir);
+  const run = await buildRun(config, runDir, log);
+  await writeRunConfig(runDir, config);
+  log(
+    `run: ${runDir} (${config.preset}, ${config.training.steps} steps of batch ${config.training.batchSize})`,
+  );
+  await runTraining(run, runDir, log);
   return runDir;
 }
