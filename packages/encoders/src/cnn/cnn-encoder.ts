@@ -1,14 +1,8 @@
-import {
-  checkInteger,
-  formatShape,
-  GanError,
-  registerSerializable,
-  resize2d,
-  SeededRandom,
-} from '@gankit/core';
+import { checkInteger, GanError, registerSerializable, resize2d, SeededRandom } from '@gankit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Encoder, EncoderInputSpec } from '../encoder.js';
+import { checkEncoderInput, type EncodeOptions, type Encoder, type EncoderInputSpec } from '../encoder.js';
+import { setModelTrainable } from '../internal/trainable.js';
 
 /**
  * Options of {@link cnnEncoder}.
@@ -78,7 +72,7 @@ export class CnnEncoder implements Encoder {
 
   /** @param trainable - true to let gradients update the weights */
   setTrainable(trainable: boolean): void {
-    this.model.trainable = trainable;
+    setModelTrainable(this.model, trainable);
   }
 
   /**
@@ -87,14 +81,8 @@ export class CnnEncoder implements Encoder {
    * @returns features of shape [batch, ...targetShape] (caller owns)
    * @throws GanError `SHAPE_MISMATCH` naming the expected and received shapes
    */
-  encode(images: tf.Tensor4D, options: { training?: boolean } = {}): tf.Tensor {
-    const [h, w, c] = this.config.inputShape;
-    if (images.rank !== 4 || images.shape[1] !== h || images.shape[2] !== w || images.shape[3] !== c) {
-      throw new GanError(
-        'SHAPE_MISMATCH',
-        `CnnEncoder.encode: images must have shape [batch, ${h}, ${w}, ${c}], got ${formatShape(images.shape)}`,
-      );
-    }
+  encode(images: tf.Tensor4D, options: EncodeOptions = {}): tf.Tensor {
+    checkEncoderInput('CnnEncoder.encode', this.inputSpec, images);
     return this.model.apply(images, { training: options.training ?? false }) as tf.Tensor;
   }
 
@@ -149,8 +137,12 @@ function normalise(o: CnnEncoderOptions): CnnEncoderConfig {
       `${fn}: targetShape must be [d] or [h, w, c], got ${JSON.stringify(o.targetShape)}`,
     );
   }
-  o.inputShape.forEach((v, i) => checkInteger(fn, `inputShape[${i}]`, v));
-  o.targetShape.forEach((v, i) => checkInteger(fn, `targetShape[${i}]`, v));
+  o.inputShape.forEach((v, i) => {
+    checkInteger(fn, `inputShape[${i}]`, v);
+  });
+  o.targetShape.forEach((v, i) => {
+    checkInteger(fn, `targetShape[${i}]`, v);
+  });
   return {
     inputShape: [...o.inputShape] as [number, number, number],
     targetShape: [...o.targetShape] as CnnEncoderConfig['targetShape'],
