@@ -3,8 +3,16 @@
  * generator and discriminator architectures, datasets and image I/O, and checkpoints.
  * @packageDocumentation
  */
+
+export type {
+  ConditionalDiscriminatorOptions,
+  ConditionalGeneratorOptions,
+} from './architectures/conditional.js';
+export { conditionalDiscriminator, conditionalGenerator } from './architectures/conditional.js';
 export type { DcganDiscriminatorOptions, DcganGeneratorOptions } from './architectures/dcgan.js';
 export { dcganDiscriminator, dcganGenerator } from './architectures/dcgan.js';
+export type { MlpDiscriminatorOptions, MlpGeneratorOptions } from './architectures/mlp.js';
+export { mlpDiscriminator, mlpGenerator } from './architectures/mlp.js';
 export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';
 export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
 export { writeDirAtomic, writeFileAtomic } from './checkpoint/atomic.js';
@@ -24,6 +32,8 @@ export {
   FASHION_MNIST_CLASS_NAMES,
   loadFashionMnist,
 } from './data/fashion-mnist.js';
+export type { GaussianMixture, GaussianMixtureOptions } from './data/gaussian-mixture.js';
+export { gaussianMixture } from './data/gaussian-mixture.js';
 export type { IdxArray, IdxDataTypes, IdxDtype, IdxWriteOptions } from './data/idx.js';
 export { encodeIdx, readIdx, writeIdx } from './data/idx.js';
 export type { ImageDataset, ImageDatasetOptions, TensorBatch } from './data/image-dataset.js';
@@ -35,10 +45,14 @@ export {
 } from './data/image-dataset.js';
 export type { ImageGridOptions, LoadImageOptions, RawImage, SaveImageOptions } from './data/image-io.js';
 export { encodeImageGrid, imageGrid, loadImage, saveImage, saveImageGrid } from './data/image-io.js';
+export type { ScatterPlotOptions, ScatterSeries } from './data/scatter-plot.js';
+export { saveScatterPlot } from './data/scatter-plot.js';
 export type { GanErrorCode } from './errors/gan-error.js';
 export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
 export type { Resize2DOptions } from './layers/resize2d.js';
 export { Resize2D, resize2d } from './layers/resize2d.js';
+export type { SpectralNormalizationOptions } from './layers/spectral-norm.js';
+export { SpectralNormalization, spectralNormalization } from './layers/spectral-norm.js';
 export type { SeededRandomState } from './random/seeded-random.js';
 export { SeededRandom } from './random/seeded-random.js';
 export type { SerializableClass, SerializedObject } from './registry/serializable.js';

@@ -109,6 +109,7 @@ export class CheckpointManager {
         await writeTensorFile(path.join(tmp, 'optimizers', optName), await optimizerWeights(optimizer), {
           className: optimizer.getClassName(),
           config: optimizer.getConfig(),
+          accumulators: await readAccumulators(optimizer),
         });
       }
       for (const [tensorsName, list] of Object.entries(contents.tensors ?? {})) {
@@ -190,6 +191,10 @@ export class CheckpointManager {
       } finally {
         for (const n of named) n.tensor.dispose();
       }
+      const meta = JSON.parse(await fs.readFile(`${base}.json`, 'utf8')) as {
+        accumulators?: Record<string, number>;
+      };
+      writeAccumulators(optimizer, meta.accumulators ?? {});
     }
     const tensors: Record<string, tf.Tensor[]> = {};
     const tensorsDir = path.join(dir, 'tensors');
@@ -207,6 +212,27 @@ export class CheckpointManager {
     for (const old of all.slice(0, Math.max(0, all.length - this.keep))) {
       await fs.rm(old, { recursive: true, force: true });
     }
+  }
+}
+
+// Adam and Adamax keep beta1^t and beta2^t as running products; setWeights recomputes them
+// with pow(), which differs from the product in the last float32 bits. Saving the products
+// themselves keeps resumed runs bit-identical.
+const ACCUMULATORS = ['accBeta1', 'accBeta2'] as const;
+
+async function readAccumulators(optimizer: tf.Optimizer): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of ACCUMULATORS) {
+    const v = (optimizer as unknown as Record<string, unknown>)[name];
+    if (v instanceof tf.Variable) out[name] = (await v.data())[0]!;
+  }
+  return out;
+}
+
+function writeAccumulators(optimizer: tf.Optimizer, values: Record<string, number>): void {
+  for (const [name, value] of Object.entries(values)) {
+    const v = (optimizer as unknown as Record<string, unknown>)[name];
+    if (v instanceof tf.Variable) tf.tidy(() => v.assign(tf.scalar(value)));
   }
 }
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { checkInteger, saveImageGrid } from '@gankit/core';
+import { checkInteger, formatShape, GanError, saveImageGrid } from '@gankit/core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Callback, TrainingContext } from '../engine/callbacks.js';
 
 /**
@@ -42,8 +43,18 @@ export function sampleGridCallback(options: SampleGridOptions): Callback {
     if (!dir) return;
     const images = ctx.sample(count, options.seed ?? 0);
     try {
+      if (images.rank !== 4) {
+        throw new GanError(
+          'SHAPE_MISMATCH',
+          `sampleGridCallback: samples must be images [n, h, w, c], got ${formatShape(images.shape)}; use scatterPlotCallback for points`,
+        );
+      }
       const file = path.join(dir, `${name}.png`);
-      await saveImageGrid(images, file, { scale: options.scale ?? 2 });
+      const cols = ctx.strategy.gridColumns?.(count);
+      await saveImageGrid(images as tf.Tensor4D, file, {
+        scale: options.scale ?? 2,
+        ...(cols ? { cols } : {}),
+      });
       options.log?.(`samples: ${file}`);
     } finally {
       images.dispose();

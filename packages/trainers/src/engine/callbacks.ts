@@ -21,7 +21,7 @@ export interface TrainingContext {
   /** Asks the trainer to save a checkpoint now. */
   saveCheckpoint(): Promise<string | undefined>;
   /** Samples from the generator (EMA weights when the trainer keeps them); the caller owns the result. */
-  sample(count: number, seed: number): tf.Tensor4D;
+  sample(count: number, seed: number): tf.Tensor;
 }
 
 /**

@@ -71,7 +71,7 @@ export interface TrainResult {
  * ```
  * @category Engine
  */
-export class Trainer<B extends { images: tf.Tensor } = Batch> {
+export class Trainer<B extends object = Batch> {
   /** The strategy being trained. */
   readonly strategy: Strategy<B>;
   /** The run's random stream. */
@@ -191,9 +191,9 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
    * Generates samples from the sampling network, with the EMA weights when EMA is on.
    * @param count - how many
    * @param seed - seed of the latent draw
-   * @returns images in [-1, 1] (the caller owns them)
+   * @returns images in [-1, 1] or points (the caller owns them)
    */
-  sample(count: number, seed: number): tf.Tensor4D {
+  sample(count: number, seed: number): tf.Tensor {
     return this.ema
       ? this.ema.withAveragedWeights(() => this.strategy.sample(count, seed))
       : this.strategy.sample(count, seed);
@@ -230,7 +230,8 @@ export class Trainer<B extends { images: tf.Tensor } = Batch> {
     try {
       scalars = this.strategy.trainStep(batches, { step, rng: this.rng });
     } finally {
-      for (const b of batches) tf.dispose(Object.values(b) as tf.Tensor[]);
+      for (const b of batches)
+        tf.dispose(Object.values(b).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
     }
     const names = Object.keys(scalars);
     // one await per step: the losses are read together (async, so GPU backends work too)

@@ -3,13 +3,12 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 /**
- * One batch of training data. Images are NHWC in [-1, 1]; labels are int32 class indices.
- * The trainer disposes a batch after the step that used it.
+ * One batch of training data. The trainer disposes a batch after the step that used it.
  * @category Engine
  */
 export interface Batch {
-  /** [batch, height, width, channels] in [-1, 1]. */
-  images: tf.Tensor4D;
+  /** Real samples: [batch, height, width, channels] images in [-1, 1], or [batch, d] points for toy data. */
+  images: tf.Tensor;
   /** [batch] int32 class labels, when the data has them. */
   labels?: tf.Tensor1D;
 }
@@ -70,9 +69,14 @@ export interface Strategy<B = Batch> {
    * Generates samples for grids and `gankit sample`.
    * @param count - how many
    * @param seed - seed of the latent draw
-   * @returns [count, h, w, c] images in [-1, 1] (caller owns)
+   * @returns [count, h, w, c] images in [-1, 1], or [count, d] points (caller owns)
    */
-  sample(count: number, seed: number): tf.Tensor4D;
+  sample(count: number, seed: number): tf.Tensor;
+  /**
+   * Columns of a sample grid of `count` images (conditional strategies: one row per class).
+   * Default: a square-ish grid.
+   */
+  gridColumns?(count: number): number;
   /** @returns the network to export for sampling (usually the generator) */
   samplingNetwork(): tfl.LayersModel;
   /** Frees networks and optimizers. */

@@ -1,0 +1,175 @@
+import { checkInteger, checkNumber, GanError } from '@gankit/core';
+import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss } from '@gankit/losses';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Batch, StepContext, Strategy } from '../engine/types.js';
+import { optimizerStep, trainableVariables } from '../engine/update.js';
+
+/**
+ * Options of {@link conditionalStrategy}.
+ * @category Strategies
+ */
+export interface ConditionalStrategyOptions {
+  /** G([z, label]) -> images, label [batch, 1] int32 (e.g. `conditionalGenerator`). */
+  generator: tfl.LayersModel;
+  /** D([image, label]) -> [batch, 1] logits (e.g. `conditionalDiscriminator`). */
+  discriminator: tfl.LayersModel;
+  /** Number of classes. */
+  numClasses: number;
+  /** Adversarial loss. Default `non-saturating`. */
+  loss?: AdversarialLossName | AdversarialLoss;
+  /** Discriminator steps per generator step. Default 1. */
+  discriminatorSteps?: number;
+  /** Adam settings. Default lr 2e-4, beta1 0.5. */
+  optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  /** Clip gradients to this global norm. */
+  clipGradientNorm?: number;
+}
+
+/** A conditional strategy also samples chosen classes. @category Strategies */
+export interface ConditionalStrategy extends Strategy<Batch> {
+  /** Number of classes. */
+  readonly numClasses: number;
+  /**
+   * @param labels - one class index per sample
+   * @param seed - seed of the latent draw
+   * @returns images (caller owns)
+   */
+  sampleClasses(labels: number[], seed: number): tf.Tensor;
+}
+
+/**
+ * Labels for a class-per-row grid of `count` samples: row r holds class r.
+ * @param count - number of samples (a multiple of numClasses gives full rows)
+ * @param numClasses - number of classes
+ * @returns one label per sample
+ * @example
+ * ```ts
+ * import { gridLabels } from '@gankit/trainers';
+ * gridLabels(6, 3); // [0, 0, 1, 1, 2, 2]
+ * ```
+ * @category Strategies
+ */
+export function gridLabels(count: number, numClasses: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.floor((i * numClasses) / count));
+}
+
+/**
+ * Conditional GAN (Mirza & Osindero 2014): G and D both receive the class label. D learns
+ * real (x, y) vs (G(z, y), y) with y the real batch's labels; G is trained on uniformly
+ * drawn labels. Sample grids show one row per class.
+ * @param options - networks, classes, loss, k, optimizer
+ * @returns the strategy (owns networks and optimizers)
+ * @throws GanError `INVALID_ARGUMENT` for bad numbers; at step time `INVALID_DATA` when a batch has no labels
+ * @example
+ * ```ts
+ * import { conditionalDiscriminator, conditionalGenerator } from '@gankit/core';
+ * import { conditionalStrategy } from '@gankit/trainers';
+ * const s = conditionalStrategy({
+ *   generator: conditionalGenerator({ imageSize: 28, channels: 1, numClasses: 10 }),
+ *   discriminator: conditionalDiscriminator({ imageSize: 28, channels: 1, numClasses: 10 }),
+ *   numClasses: 10,
+ * });
+ * ```
+ * @category Strategies
+ */
+export function conditionalStrategy(options: ConditionalStrategyOptions): ConditionalStrategy {
+  const fn = 'conditionalStrategy';
+  const { generator, discriminator } = options;
+  const numClasses = checkInteger(fn, 'numClasses', options.numClasses, 2);
+  const loss =
+    typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
+  const k = checkInteger(fn, 'discriminatorSteps', options.discriminatorSteps ?? 1);
+  const lr = checkNumber(fn, 'optimizer.learningRate', options.optimizer?.learningRate ?? 2e-4, {
+    min: 0,
+    exclusiveMin: true,
+  });
+  const beta1 = checkNumber(fn, 'optimizer.beta1', options.optimizer?.beta1 ?? 0.5, { min: 0, max: 1 });
+  const beta2 = checkNumber(fn, 'optimizer.beta2', options.optimizer?.beta2 ?? 0.999, { min: 0, max: 1 });
+  if (generator.inputs.length !== 2 || discriminator.inputs.length !== 2) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `${fn}: generator and discriminator must each take two inputs ([z, label] and [image, label])`,
+    );
+  }
+  const latentDim = generator.inputs[0]!.shape[1] as number;
+  const optimizers = {
+    generator: tf.train.adam(lr, beta1, beta2),
+    discriminator: tf.train.adam(lr, beta1, beta2),
+  };
+  const gVars = trainableVariables(generator);
+  const dVars = trainableVariables(discriminator);
+  const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
+  const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+  const asColumn = (labels: tf.Tensor) => tf.reshape(labels, [-1, 1]);
+
+  const sampleClasses = (labels: number[], seed: number) =>
+    tf.tidy(
+      () =>
+        generator.predict([
+          noise(labels.length, seed),
+          tf.tensor2d(labels, [labels.length, 1], 'int32'),
+        ]) as tf.Tensor,
+    );
+
+  return {
+    name: 'cgan',
+    numClasses,
+    networks: { generator, discriminator },
+    optimizers,
+    batchesPerStep: () => k,
+    trainStep(batches: Batch[], { rng }: StepContext) {
+      let dLoss: tf.Scalar | null = null;
+      for (const { images, labels } of batches) {
+        if (!labels) throw new GanError('INVALID_DATA', `${fn}: every batch needs labels`);
+        const n = images.shape[0]!;
+        const y = asColumn(labels);
+        const fake = tf.tidy(
+          () => generator.apply([noise(n, rng.seed()), y], { training: true }) as tf.Tensor,
+        );
+        dLoss?.dispose();
+        dLoss = optimizerStep(
+          optimizers.discriminator,
+          () =>
+            loss.discriminator(
+              discriminator.apply([images, y], { training: true }) as tf.Tensor,
+              discriminator.apply([fake, y], { training: true }) as tf.Tensor,
+            ),
+          dVars,
+          clip,
+        );
+        tf.dispose([fake, y]);
+      }
+      const n = batches[batches.length - 1]!.images.shape[0]!;
+      const z = noise(n, rng.seed());
+      const y = tf.tensor2d(
+        Array.from({ length: n }, () => rng.int(numClasses)),
+        [n, 1],
+        'int32',
+      );
+      const gLoss = optimizerStep(
+        optimizers.generator,
+        () =>
+          loss.generator(
+            discriminator.apply([generator.apply([z, y], { training: true }) as tf.Tensor, y], {
+              training: true,
+            }) as tf.Tensor,
+          ),
+        gVars,
+        clip,
+      );
+      tf.dispose([z, y]);
+      return { d_loss: dLoss!, g_loss: gLoss };
+    },
+    sample: (count: number, seed: number) => sampleClasses(gridLabels(count, numClasses), seed),
+    sampleClasses,
+    gridColumns: (count: number) => Math.max(1, Math.floor(count / numClasses)),
+    samplingNetwork: () => generator,
+    dispose() {
+      generator.dispose();
+      discriminator.dispose();
+      optimizers.generator.dispose();
+      optimizers.discriminator.dispose();
+    },
+  };
+}
