@@ -42,7 +42,7 @@ function hiddenWidths(fn: string, hidden: number[] | undefined): number[] {
       `${fn}: hidden must be a non-empty array of widths, got ${JSON.stringify(hidden)}`,
     );
   }
-  widths.forEach((w, i) => checkInteger(fn, `hidden[${i}]`, w));
+  for (const [i, w] of widths.entries()) checkInteger(fn, `hidden[${i}]`, w);
   return widths;
 }
 
