@@ -1,46 +1,26 @@
 import { GanError } from '@gankit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import { minimaxDiscriminatorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss } from './minimax.js';
+import { describe } from '../internal/validate.js';
+import { DEFAULT_PAIRS } from './pairs.js';
+import type { AdversarialLoss } from './types.js';
 
-/**
- * A discriminator loss and a generator loss that belong together, both on logits.
- * @category Adversarial losses
- */
-export interface AdversarialLoss {
-  /** The registry name. */
-  readonly name: string;
-  /** One line on what it is and where it comes from. */
-  readonly description: string;
-  /** L_D(real logits, fake logits). */
-  discriminator(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar;
-  /** L_G(fake logits). */
-  generator(fakeLogits: tf.Tensor): tf.Scalar;
-}
+export type { AdversarialLoss } from './types.js';
 
 /** Names of the built-in adversarial losses. @category Adversarial losses */
-export type AdversarialLossName = 'minimax' | 'non-saturating';
+export type AdversarialLossName =
+  | 'minimax'
+  | 'non-saturating'
+  | 'lsgan'
+  | 'hinge'
+  | 'wasserstein'
+  | 'relativistic-average';
 
-const builtIn = {
-  minimax: {
-    name: 'minimax',
-    description: 'Goodfellow 2014, the true minimax game: G minimises log(1 - D(G(z))) (saturates)',
-    discriminator: minimaxDiscriminatorLoss,
-    generator: minimaxGeneratorLoss,
-  },
-  'non-saturating': {
-    name: 'non-saturating',
-    description: 'Goodfellow 2014, the practical variant: G maximises log D(G(z))',
-    discriminator: minimaxDiscriminatorLoss,
-    generator: nonSaturatingGeneratorLoss,
-  },
-} satisfies Record<AdversarialLossName, AdversarialLoss>;
-
-const registry = new Map<string, AdversarialLoss>(Object.entries(builtIn));
+const registry = new Map<string, AdversarialLoss>(DEFAULT_PAIRS.map((p) => [p.name, p]));
 
 /**
  * Looks up an adversarial loss pair by name.
- * @param name - a built-in name (`minimax`, `non-saturating`) or one added with {@link registerAdversarialLoss}
- * @returns the loss pair
+ * @param name - a built-in name (`minimax`, `non-saturating`, `lsgan`, `hinge`, `wasserstein`,
+ *   `relativistic-average`) or one added with {@link registerAdversarialLoss}
+ * @returns the loss pair (with default options; use `getLoss(name, options)` for others)
  * @throws GanError `UNKNOWN_NAME` listing the valid names
  * @example
  * ```ts
@@ -54,7 +34,7 @@ export function getAdversarialLoss(name: AdversarialLossName | (string & {})): A
   if (!loss) {
     throw new GanError(
       'UNKNOWN_NAME',
-      `getAdversarialLoss: unknown adversarial loss '${name}'; valid names: ${[...registry.keys()].join(', ')}`,
+      `getAdversarialLoss: unknown adversarial loss ${describe(name)}; valid names: ${[...registry.keys()].join(', ')}`,
     );
   }
   return loss;
@@ -65,7 +45,7 @@ export function getAdversarialLoss(name: AdversarialLossName | (string & {})): A
  * @example
  * ```ts
  * import { listAdversarialLosses } from '@gankit/losses';
- * console.log(listAdversarialLosses()); // ['minimax', 'non-saturating', ...]
+ * console.log(listAdversarialLosses()); // ['minimax', 'non-saturating', 'lsgan', 'hinge', ...]
  * ```
  * @category Adversarial losses
  */
@@ -74,9 +54,10 @@ export function listAdversarialLosses(): string[] {
 }
 
 /**
- * Adds a user-defined adversarial loss pair to the registry, so configs can name it.
+ * Adds a user-defined adversarial loss pair to the registry, so configs can name it (also
+ * through `getLoss` and `resolveLoss`).
  * @param loss - the pair, with a unique name
- * @throws GanError `INVALID_ARGUMENT` when the name is taken
+ * @throws GanError `INVALID_ARGUMENT` when the name is taken or the pair is malformed
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -90,7 +71,19 @@ export function listAdversarialLosses(): string[] {
  * @category Adversarial losses
  */
 export function registerAdversarialLoss(loss: AdversarialLoss): void {
-  if (registry.has(loss.name)) {
+  if (
+    loss == null ||
+    typeof loss.name !== 'string' ||
+    loss.name.length === 0 ||
+    typeof loss.discriminator !== 'function' ||
+    typeof loss.generator !== 'function'
+  ) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `registerAdversarialLoss: loss must have a name and discriminator and generator functions, got ${describe(loss)}`,
+    );
+  }
+  if (registry.has(loss.name) || reservedNames.has(loss.name)) {
     throw new GanError(
       'INVALID_ARGUMENT',
       `registerAdversarialLoss: the name '${loss.name}' is already registered`,
@@ -98,3 +91,6 @@ export function registerAdversarialLoss(loss: AdversarialLoss): void {
   }
   registry.set(loss.name, loss);
 }
+
+/** Names taken by non-adversarial losses (kept in sync by the general registry). */
+export const reservedNames = new Set<string>();

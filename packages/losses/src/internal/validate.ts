@@ -1,11 +1,27 @@
-import { formatShape, GanError } from '@gankit/core';
+import { checkNumber, formatShape, GanError } from '@gankit/core';
 import type * as tf from '@tensorflow/tfjs-core';
+
+/** Throws INVALID_ARGUMENT unless `t` looks like a tfjs tensor. */
+export function checkTensor(fn: string, name: string, t: unknown): asserts t is tf.Tensor {
+  if (t == null || typeof t !== 'object' || !('shape' in t) || !('dtype' in t)) {
+    throw new GanError('INVALID_ARGUMENT', `${fn}: ${name} must be a tensor, got ${describe(t)}`);
+  }
+  if ((t as tf.Tensor).isDisposed) {
+    throw new GanError('INVALID_ARGUMENT', `${fn}: ${name} is a disposed tensor`);
+  }
+}
+
+/** Throws unless `t` is a float32 tensor. */
+export function checkFloat(fn: string, name: string, t: unknown): asserts t is tf.Tensor {
+  checkTensor(fn, name, t);
+  if (t.dtype !== 'float32') {
+    throw new GanError('INVALID_ARGUMENT', `${fn}: ${name} must be a float32 tensor, got ${t.dtype}`);
+  }
+}
 
 /** Throws SHAPE_MISMATCH unless `t` is a tensor of rank >= 1 whose leading dim is the batch. */
 export function checkLogits(fn: string, name: string, t: tf.Tensor): void {
-  if (t == null || typeof t !== 'object' || !('shape' in t)) {
-    throw new GanError('INVALID_ARGUMENT', `${fn}: ${name} must be a tensor, got ${String(t)}`);
-  }
+  checkTensor(fn, name, t);
   if (t.rank === 0 || (t.rank === 2 && t.shape[1] !== 1) || t.rank > 2) {
     throw new GanError(
       'SHAPE_MISMATCH',
@@ -15,4 +31,115 @@ export function checkLogits(fn: string, name: string, t: tf.Tensor): void {
   if (t.dtype !== 'float32') {
     throw new GanError('INVALID_ARGUMENT', `${fn}: ${name} must be float32 logits, got ${t.dtype}`);
   }
+}
+
+/** Throws SHAPE_MISMATCH unless `a` and `b` have the same shape. */
+export function checkSameShape(
+  fn: string,
+  nameA: string,
+  nameB: string,
+  a: { readonly shape: readonly number[] },
+  b: { readonly shape: readonly number[] },
+): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new GanError(
+      'SHAPE_MISMATCH',
+      `${fn}: ${nameA} and ${nameB} must have the same shape, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
+  }
+}
+
+/** Throws SHAPE_MISMATCH unless the tensors share their leading (batch) dimension. */
+export function checkSameBatch(fn: string, names: readonly string[], tensors: readonly tf.Tensor[]): void {
+  const first = tensors[0]!;
+  for (let i = 1; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    if (t.shape[0] !== first.shape[0]) {
+      throw new GanError(
+        'SHAPE_MISMATCH',
+        `${fn}: ${names[0]} and ${names[i]} must have the same batch size, got ${formatShape(first.shape)} and ${formatShape(t.shape)}`,
+      );
+    }
+  }
+}
+
+/** Throws SHAPE_MISMATCH unless `t` has the given rank (`what` describes the layout for the message). */
+export function checkRank(fn: string, name: string, t: tf.Tensor, rank: number, what: string): void {
+  if (t.rank !== rank) {
+    throw new GanError(
+      'SHAPE_MISMATCH',
+      `${fn}: ${name} must have shape ${what}, got ${formatShape(t.shape)}`,
+    );
+  }
+}
+
+/** Throws SHAPE_MISMATCH unless `t` has at least rank `min` (a batch plus features). */
+export function checkMinRank(fn: string, name: string, t: tf.Tensor, min: number, what: string): void {
+  if (t.rank < min) {
+    throw new GanError(
+      'SHAPE_MISMATCH',
+      `${fn}: ${name} must have shape ${what}, got ${formatShape(t.shape)}`,
+    );
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `options` is undefined or a plain object. */
+export function checkOptions<T extends object>(
+  fn: string,
+  options: T | undefined,
+): T | Record<string, never> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new GanError('INVALID_ARGUMENT', `${fn}: options must be an object, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/** A finite number >= 0 (a weight), or the default. */
+export function weightOption(fn: string, name: string, value: unknown, fallback: number): number {
+  return checkNumber(fn, name, value ?? fallback, { min: 0 });
+}
+
+/** A finite number (any sign), or the default. */
+export function numberOption(fn: string, name: string, value: unknown, fallback: number): number {
+  return checkNumber(fn, name, value ?? fallback);
+}
+
+/** A finite number > 0, or the default. */
+export function positiveOption(fn: string, name: string, value: unknown, fallback: number): number {
+  return checkNumber(fn, name, value ?? fallback, { min: 0, exclusiveMin: true });
+}
+
+/** One of the allowed string values, or the default. */
+export function choiceOption<T extends string>(
+  fn: string,
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const v = value ?? fallback;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`,
+    );
+  }
+  return v as T;
+}
+
+/** Short description of any value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'object') {
+    if ('shape' in value && Array.isArray((value as { shape: unknown }).shape)) {
+      return `a tensor of shape ${formatShape((value as { shape: number[] }).shape)}`;
+    }
+    return 'an object';
+  }
+  return String(value);
 }
