@@ -44,7 +44,9 @@ describe('gankit CLI errors', () => {
   it('lists the valid presets for an unknown one', async () => {
     const r = await gankit('train', '--preset', 'dcgan-fashon');
     expect(r.code).toBe(2);
-    expect(r.err).toContain("unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion");
+    expect(r.err).toContain(
+      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, cgan-fashion, gan-ring8, gan-grid25",
+    );
   });
 
   it('lists the valid options for an unknown flag', async () => {
@@ -83,10 +85,16 @@ describe('gankit CLI errors', () => {
     expect(r.err).toContain('apt-get install dataset-fashion-mnist');
   });
 
+  it('reports every config problem with its path', async () => {
+    const r = await gankit('train', '--preset', 'gan-ring8', '--data', '/x');
+    expect(r.err).toContain("--data does not apply to preset 'gan-ring8'");
+  });
+
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain('valid commands: train, resume, sample, info, presets');
     const r = await gankit('presets');
-    expect(r.out.join('\n')).toMatch(/^dcgan-fashion {2}DCGAN on Fashion-MNIST/m);
+    expect(r.out.join('\n')).toMatch(/^dcgan-fashion {2}DCGAN \(Radford 2015\) on Fashion-MNIST/m);
+    expect(r.out).toHaveLength(4);
   });
 
   it('reports the backend and why', async () => {

@@ -12,6 +12,8 @@ export type { ProgressOptions } from './callbacks/progress.js';
 export { formatDuration, progressCallback } from './callbacks/progress.js';
 export type { SampleGridOptions } from './callbacks/sample-grid.js';
 export { sampleGridCallback } from './callbacks/sample-grid.js';
+export type { ScatterPlotCallbackOptions } from './callbacks/scatter-plot.js';
+export { scatterPlotCallback } from './callbacks/scatter-plot.js';
 export type { DatasetBatchSourceOptions } from './data/dataset-source.js';
 export { datasetBatchSource } from './data/dataset-source.js';
 export type { PointsBatchSourceOptions } from './data/points-source.js';

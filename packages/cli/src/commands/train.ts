@@ -2,19 +2,35 @@ import * as path from 'node:path';
 import {
   type BackendChoice,
   bundledFashionMnistDir,
+  conditionalDiscriminator,
+  conditionalGenerator,
   formatBackendReport,
+  GanError,
+  gaussianMixture,
   loadFashionMnist,
+  mlpDiscriminator,
+  mlpGenerator,
+  SeededRandom,
   saveModel,
   setupBackend,
 } from '@gankit/core';
+import { modeCoverage } from '@gankit/metrics';
 import {
+  adversarialStrategy,
+  type Batch,
+  type BatchSource,
+  type Callback,
   checkpointCallback,
+  conditionalStrategy,
   datasetBatchSource,
   dcganStrategy,
   formatDuration,
   metricsLogCallback,
+  pointsBatchSource,
   progressCallback,
+  type Strategy,
   sampleGridCallback,
+  scatterPlotCallback,
   Trainer,
 } from '@gankit/trainers';
 import { getPreset } from '../config/presets.js';
@@ -39,7 +55,15 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
   if (flags.batchSize !== undefined) config.training.batchSize = flags.batchSize;
   if (flags.seed !== undefined) config.training.seed = flags.seed;
   if (flags.backend !== undefined) config.backend = flags.backend;
-  if (flags.data !== undefined) config.data.dir = flags.data;
+  if (flags.data !== undefined) {
+    if (config.data.dataset !== 'fashion-mnist') {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `train: --data does not apply to preset '${flags.preset}' (its data is generated: ${config.data.dataset})`,
+      );
+    }
+    config.data.dir = flags.data;
+  }
   return parseTrainConfig(config, `preset '${flags.preset}' with the given flags`);
 }
 
@@ -47,41 +71,119 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
 export async function buildRun(config: TrainConfig, runDir: string, log: (line: string) => void) {
   const report = await setupBackend({ backend: config.backend });
   for (const line of formatBackendReport(report)) log(line);
-
-  const dataDir = config.data.dir === 'bundled' ? bundledFashionMnistDir() : config.data.dir;
-  const dataset = await loadFashionMnist({ dir: dataDir, split: 'train' });
-  log(
-    `data: ${dataset.name}, ${dataset.count} images ${dataset.height}x${dataset.width}x${dataset.channels} from ${dataDir}`,
-  );
-
-  const { model, training, output } = config;
-  const strategy = dcganStrategy({
-    imageSize: model.imageSize,
-    channels: model.channels,
-    latentDim: model.latentDim,
-    generator: { baseWidth: model.generatorWidth },
-    discriminator: { baseWidth: model.discriminatorWidth, batchNorm: model.discriminatorBatchNorm },
+  const { training, output } = config;
+  const common = {
     loss: config.loss,
     discriminatorSteps: config.discriminatorSteps,
     optimizer: config.optimizer,
-    seed: training.seed,
-  });
+  };
+  let strategy: Strategy;
+  let data: BatchSource<Batch>;
+  let samples: Callback;
+  let evaluate: (trainer: Trainer) => Promise<void> = async () => {};
+
+  if (config.family === 'gan') {
+    const mixture = gaussianMixture({
+      kind: config.data.kind,
+      modes: config.data.modes,
+      std: config.data.std,
+    });
+    log(`data: ${mixture.description}`);
+    data = pointsBatchSource(mixture, { batchSize: training.batchSize, seed: training.seed });
+    strategy = adversarialStrategy({
+      ...common,
+      name: 'gan',
+      generator: mlpGenerator({
+        latentDim: config.model.latentDim,
+        outputDim: 2,
+        hidden: config.model.hidden,
+        seed: training.seed,
+      }),
+      discriminator: mlpDiscriminator({ inputDim: 2, hidden: config.model.hidden, seed: training.seed + 1 }),
+    });
+    samples = scatterPlotCallback({
+      every: output.sampleEvery,
+      count: output.sampleCount,
+      reference: mixture.sample(output.sampleCount, new SeededRandom(training.seed + 7)),
+      seed: training.seed,
+      log,
+    });
+    evaluate = async (trainer) => {
+      const points = trainer.sample(output.sampleCount, training.seed + 1);
+      const coverage = modeCoverage(await points.data(), mixture.centers, mixture.std);
+      points.dispose();
+      log(
+        `mode coverage: ${coverage.modesCaptured}/${coverage.modes} modes, ${(100 * coverage.highQualityFraction).toFixed(1)}% high-quality samples (within 3 std)`,
+      );
+    };
+  } else {
+    const dataDir = config.data.dir === 'bundled' ? bundledFashionMnistDir() : config.data.dir;
+    const dataset = await loadFashionMnist({ dir: dataDir, split: 'train' });
+    log(
+      `data: ${dataset.name}, ${dataset.count} images ${dataset.height}x${dataset.width}x${dataset.channels} from ${dataDir}`,
+    );
+    data = datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed });
+    const m = config.model;
+    strategy =
+      config.family === 'dcgan'
+        ? dcganStrategy({
+            ...common,
+            imageSize: m.imageSize,
+            channels: m.channels,
+            latentDim: m.latentDim,
+            generator: { baseWidth: m.generatorWidth },
+            discriminator: {
+              baseWidth: m.discriminatorWidth,
+              batchNorm: config.model.discriminatorBatchNorm,
+            },
+            seed: training.seed,
+          })
+        : conditionalStrategy({
+            ...common,
+            numClasses: config.model.numClasses,
+            generator: conditionalGenerator({
+              imageSize: m.imageSize,
+              channels: m.channels,
+              numClasses: config.model.numClasses,
+              latentDim: m.latentDim,
+              embeddingDim: config.model.embeddingDim,
+              baseWidth: m.generatorWidth,
+              seed: training.seed,
+            }),
+            discriminator: conditionalDiscriminator({
+              imageSize: m.imageSize,
+              channels: m.channels,
+              numClasses: config.model.numClasses,
+              conditioning: config.model.conditioning,
+              embeddingDim: config.model.embeddingDim,
+              baseWidth: m.discriminatorWidth,
+              seed: training.seed + 1,
+            }),
+          });
+    samples = sampleGridCallback({
+      every: output.sampleEvery,
+      count: output.sampleCount,
+      seed: training.seed,
+      log,
+    });
+  }
   const trainer = new Trainer({
     strategy,
-    data: datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed }),
+    data,
     steps: training.steps,
     seed: training.seed,
     runDir,
     config,
     checkpointOnSignal: true,
+    ...(config.emaDecay !== undefined ? { emaDecay: config.emaDecay } : {}),
     callbacks: [
       progressCallback({ every: output.progressEvery, log }),
       metricsLogCallback({ every: 1 }),
-      sampleGridCallback({ every: output.sampleEvery, count: output.sampleCount, seed: training.seed, log }),
+      samples,
       checkpointCallback({ every: output.checkpointEvery }),
     ],
   });
-  return { strategy, trainer };
+  return { strategy, trainer, evaluate };
 }
 
 /** Trains until the trainer's last step, exports the generator and reports where things are. */
@@ -94,6 +196,7 @@ export async function runTraining(
   try {
     const result = await trainer.fit();
     await trainer.withSamplingNetwork((g) => saveModel(g, runPaths(runDir).generator));
+    await run.evaluate(trainer);
     if (result.interruptedBy) {
       log(
         `stopped by ${result.interruptedBy} at step ${result.step}; checkpoint saved. Continue with: gankit resume ${runDir}`,

@@ -3,46 +3,87 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().min(1);
 
-/** The training config of a run: what a preset fills in and flags override. */
-export const trainConfigSchema = z
-  .object({
-    preset: z.string(),
-    family: z.enum(['dcgan']),
-    description: z.string(),
-    data: z.object({
-      dataset: z.enum(['fashion-mnist']),
-      /** `bundled` for the subset shipped with @gankit/core, or a folder with the IDX files. */
-      dir: z.string().min(1),
-    }),
-    model: z.object({
-      imageSize: positiveInt,
-      channels: positiveInt,
-      latentDim: positiveInt,
-      generatorWidth: positiveInt,
-      discriminatorWidth: positiveInt,
-      discriminatorBatchNorm: z.boolean(),
-    }),
-    loss: z.enum(['non-saturating', 'minimax']),
-    discriminatorSteps: positiveInt,
-    optimizer: z.object({
-      learningRate: z.number().gt(0),
-      beta1: z.number().min(0).lt(1),
-      beta2: z.number().min(0).lt(1),
-    }),
-    training: z.object({
-      steps: positiveInt,
-      batchSize: positiveInt,
-      seed: z.number().int().min(0),
-    }),
-    output: z.object({
-      progressEvery: positiveInt,
-      sampleEvery: positiveInt,
-      checkpointEvery: positiveInt,
-      sampleCount: positiveInt,
-    }),
-    backend: z.enum(BACKEND_CHOICES as [BackendChoice, ...BackendChoice[]]),
-  })
-  .strict();
+const fashionData = z.object({
+  dataset: z.literal('fashion-mnist'),
+  /** `bundled` for the subset shipped with @gankit/core, or a folder with the IDX files. */
+  dir: z.string().min(1),
+});
+
+const imageModel = {
+  imageSize: positiveInt,
+  channels: positiveInt,
+  latentDim: positiveInt,
+  generatorWidth: positiveInt,
+  discriminatorWidth: positiveInt,
+};
+
+const common = {
+  preset: z.string(),
+  description: z.string(),
+  loss: z.enum(['non-saturating', 'minimax']),
+  discriminatorSteps: positiveInt,
+  optimizer: z.object({
+    learningRate: z.number().gt(0),
+    beta1: z.number().min(0).lt(1),
+    beta2: z.number().min(0).lt(1),
+  }),
+  training: z.object({
+    steps: positiveInt,
+    batchSize: positiveInt,
+    seed: z.number().int().min(0),
+  }),
+  output: z.object({
+    progressEvery: positiveInt,
+    sampleEvery: positiveInt,
+    checkpointEvery: positiveInt,
+    sampleCount: positiveInt,
+  }),
+  /** Exponential moving average of G's weights for sampling; omit to sample the live weights. */
+  emaDecay: z.number().min(0).lt(1).optional(),
+  backend: z.enum(BACKEND_CHOICES as [BackendChoice, ...BackendChoice[]]),
+};
+
+/** The training config of a run: what a preset fills in and flags override, one shape per family. */
+export const trainConfigSchema = z.discriminatedUnion('family', [
+  z
+    .object({
+      ...common,
+      family: z.literal('dcgan'),
+      data: fashionData,
+      model: z.object({ ...imageModel, discriminatorBatchNorm: z.boolean() }).strict(),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      family: z.literal('cgan'),
+      data: fashionData,
+      model: z
+        .object({
+          ...imageModel,
+          numClasses: positiveInt.min(2),
+          embeddingDim: positiveInt,
+          conditioning: z.enum(['concat', 'projection']),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      family: z.literal('gan'),
+      data: z
+        .object({
+          dataset: z.literal('gaussian-mixture'),
+          kind: z.enum(['ring', 'grid']),
+          modes: positiveInt,
+          std: z.number().gt(0),
+        })
+        .strict(),
+      model: z.object({ latentDim: positiveInt, hidden: z.array(positiveInt).min(1) }).strict(),
+    })
+    .strict(),
+]);
 
 /** A validated training config. */
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -52,7 +93,7 @@ export type TrainConfig = z.infer<typeof trainConfigSchema>;
  * @param value - the candidate config
  * @param source - where it came from, for the message
  * @returns the typed config
- * @throws GanError `INVALID_CONFIG` listing each problem as `path message, got value`
+ * @throws GanError `INVALID_CONFIG` listing each problem as `path: message, got value`
  */
 export function parseTrainConfig(value: unknown, source: string): TrainConfig {
   const result = trainConfigSchema.safeParse(value);
