@@ -86,7 +86,7 @@ export type MatchingAwareLoss = (
 ) => tf.Scalar;
 
 /** Options of losses that take none. @category Registry */
-export type NoOptions = Record<string, never>;
+export type NoOptions = Partial<Record<string, never>>;
 
 /**
  * Every loss the registry knows, by name: its kind, its options and the type `getLoss` returns.
@@ -474,7 +474,7 @@ function isLossValue(kind: LossKind | undefined, spec: unknown): boolean {
  * @category Registry
  */
 export function resolveLoss<N extends LossName>(spec: N | readonly [N, LossOptions<N>]): LossOf<N>;
-export function resolveLoss<K extends LossKind>(spec: LossSpec<K>, kind: K): LossOfKind<K>;
+export function resolveLoss<K extends LossKind>(spec: NoInfer<LossSpec<K>>, kind: K): LossOfKind<K>;
 export function resolveLoss<L extends LossOfKind<LossKind>>(spec: L): L;
 export function resolveLoss(spec: unknown, kind?: LossKind): unknown {
   const fn = 'resolveLoss';
