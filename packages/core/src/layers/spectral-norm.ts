@@ -274,7 +274,7 @@ tf.serialization.registerClass(SpectralNormalization, 'gankit', 'SpectralNormali
  * import { spectralNormalization } from '@gankit/core';
  * const d = tfl.sequential({
  *   layers: [
- *     spectralNormalization({ layer: tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2 }) }),
+ *     spectralNormalization({ layer: tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, strides: 2 }) }),
  *     tfl.layers.leakyReLU({ alpha: 0.2 }),
  *     tfl.layers.flatten(),
  *     spectralNormalization({ layer: tfl.layers.dense({ units: 1 }) }),

@@ -18,7 +18,7 @@ export interface HingeOptions {
  *
  * Paired with spectral normalization it is a stable modern default.
  *
- * @param realLogits - D's outputs on real images, shape [batch] or [batch, 1]
+ * @param realLogits - D's outputs on real images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param fakeLogits - D's outputs on generated images, same form
  * @param options - the margin
  * @returns the scalar loss (owned by the caller)
@@ -50,7 +50,7 @@ export function hingeDiscriminatorLoss(
  *
  *   L_G = -E[D(G(z))]
  *
- * @param fakeLogits - D's outputs on generated images, shape [batch] or [batch, 1]
+ * @param fakeLogits - D's outputs on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for outputs that are not one per example
  * @example

@@ -31,7 +31,7 @@ function targets(fn: string, options: LeastSquaresOptions | undefined) {
  *
  * with a = 0, b = 1 by default (the paper's 0-1 coding; a = -1, b = 1, c = 0 is its other choice).
  *
- * @param realLogits - D's outputs on real images, shape [batch] or [batch, 1]
+ * @param realLogits - D's outputs on real images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param fakeLogits - D's outputs on generated images, same form
  * @param options - the targets a and b
  * @returns the scalar loss (owned by the caller)
@@ -63,7 +63,7 @@ export function leastSquaresDiscriminatorLoss(
  *
  *   L_G = 1/2 E[(D(G(z)) - c)^2]
  *
- * @param fakeLogits - D's outputs on generated images, shape [batch] or [batch, 1]
+ * @param fakeLogits - D's outputs on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param options - the target c (default 1)
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for outputs that are not one per example

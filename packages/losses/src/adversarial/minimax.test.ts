@@ -54,7 +54,7 @@ describe('minimax and non-saturating losses', () => {
   it('reject logits that are not one per example, naming the function and shape', () => {
     const bad = tf.zeros([4, 2]);
     expect(() => nonSaturatingGeneratorLoss(bad)).toThrow(
-      'nonSaturatingGeneratorLoss: fakeLogits must have shape [batch] or [batch, 1], got [4, 2]',
+      'nonSaturatingGeneratorLoss: fakeLogits must have shape [batch] or [batch, 1] (or [batch, height, width, 1] for patch logits), got [4, 2]',
     );
     expect(() => minimaxDiscriminatorLoss(tf.scalar(1), bad)).toThrow(GanError);
     bad.dispose();

@@ -8,7 +8,7 @@ import { checkLogits } from '../internal/validate.js';
  *
  * where D = sigmoid(logit). Shared by the minimax and the non-saturating formulations.
  *
- * @param realLogits - D's logits on real images, shape [batch] or [batch, 1]
+ * @param realLogits - D's logits on real images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param fakeLogits - D's logits on generated images, same form
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for logits that are not one per example

@@ -109,6 +109,19 @@ describe('relativistic average (ESRGAN)', () => {
   });
 });
 
+describe('patch logits (PatchGAN)', () => {
+  it('are averaged over examples and patches alike', async () => {
+    const r = tf.tensor4d(real.concat(fake), [2, 2, 2, 1]);
+    const f = tf.tensor4d(fake.concat(real), [2, 2, 2, 1]);
+    const all = real.concat(fake);
+    const allFake = fake.concat(real);
+    const hD = mean(all.map((x) => relu(1 - x))) + mean(allFake.map((x) => relu(1 + x)));
+    expect(await value(hingeDiscriminatorLoss(r, f))).toBeCloseTo(hD, 5);
+    expect(await value(wassersteinGeneratorLoss(f))).toBeCloseTo(-mean(allFake), 5);
+    tf.dispose([r, f]);
+  });
+});
+
 describe('the adversarial registry', () => {
   it('lists the built-in pairs and keeps the existing ones', () => {
     expect(listAdversarialLosses().slice(0, 6)).toEqual([
@@ -141,7 +154,7 @@ describe('the adversarial registry', () => {
     const bad = tf.zeros([4, 2]);
     const ok = tf.zeros([4]);
     expect(() => hingeDiscriminatorLoss(ok, bad)).toThrow(
-      'hingeDiscriminatorLoss: fakeLogits must have shape [batch] or [batch, 1], got [4, 2]',
+      'hingeDiscriminatorLoss: fakeLogits must have shape [batch] or [batch, 1] (or [batch, height, width, 1] for patch logits), got [4, 2]',
     );
     expect(() => leastSquaresGeneratorLoss(tf.scalar(1))).toThrow(
       /leastSquaresGeneratorLoss: fakeLogits must have shape/,

@@ -12,6 +12,12 @@ import { wassersteinDiscriminatorLoss, wassersteinGeneratorLoss } from './wasser
 
 /**
  * The true minimax game of Goodfellow et al. 2014 (G minimises log(1 - D(G(z))), which saturates).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { minimaxLoss } from '@gankit/losses';
+ * const loss = minimaxLoss.generator(tf.tensor1d([0])); // -ln 2
+ * ```
  * @category Adversarial losses
  */
 export const minimaxLoss: AdversarialLoss = Object.freeze<AdversarialLoss>({
@@ -23,6 +29,12 @@ export const minimaxLoss: AdversarialLoss = Object.freeze<AdversarialLoss>({
 
 /**
  * The non-saturating variant of Goodfellow et al. 2014 (G maximises log D(G(z))).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { nonSaturatingLoss } from '@gankit/losses';
+ * const loss = nonSaturatingLoss.generator(tf.tensor1d([0])); // ln 2
+ * ```
  * @category Adversarial losses
  */
 export const nonSaturatingLoss: AdversarialLoss = Object.freeze<AdversarialLoss>({
@@ -34,6 +46,12 @@ export const nonSaturatingLoss: AdversarialLoss = Object.freeze<AdversarialLoss>
 
 /**
  * The Wasserstein GAN pair (Arjovsky et al. 2017); keep the critic Lipschitz.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { wassersteinLoss } from '@gankit/losses';
+ * const loss = wassersteinLoss.discriminator(tf.tensor1d([3]), tf.tensor1d([1])); // -2
+ * ```
  * @category Adversarial losses
  */
 export const wassersteinLoss: AdversarialLoss = Object.freeze<AdversarialLoss>({
@@ -46,6 +64,12 @@ export const wassersteinLoss: AdversarialLoss = Object.freeze<AdversarialLoss>({
 /**
  * The relativistic average GAN pair (Jolicoeur-Martineau 2018, as in ESRGAN). Its generator
  * loss needs D's logits on real images too.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { relativisticAverageLoss } from '@gankit/losses';
+ * const loss = relativisticAverageLoss.generator(tf.tensor1d([0]), tf.tensor1d([0])); // 2 ln 2
+ * ```
  * @category Adversarial losses
  */
 export const relativisticAverageLoss: AdversarialLoss = Object.freeze<AdversarialLoss>({

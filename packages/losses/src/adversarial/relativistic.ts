@@ -13,7 +13,7 @@ import { checkLogits } from '../internal/validate.js';
  *
  * (Jolicoeur-Martineau's reference code halves both losses; ESRGAN does not.)
  *
- * @param realLogits - C on real images, shape [batch] or [batch, 1]
+ * @param realLogits - C on real images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param fakeLogits - C on generated images, same form
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for logits that are not one per example
@@ -50,7 +50,7 @@ export function relativisticAverageDiscriminatorLoss(
  *   L_G = -E_r[log(1 - D_Ra(x_r, x_f))] - E_f[log D_Ra(x_f, x_r)]
  *       = mean(softplus(C(x_r) - mean C(x_f))) + mean(softplus(-(C(x_f) - mean C(x_r))))
  *
- * @param fakeLogits - C on generated images, shape [batch] or [batch, 1]
+ * @param fakeLogits - C on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param realLogits - C on real images (required; compute them with D frozen)
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `INVALID_ARGUMENT` without `realLogits`, `SHAPE_MISMATCH` for logits that are not one per example

@@ -10,7 +10,7 @@ import { checkLogits } from '../internal/validate.js';
  * The critic must be kept (roughly) 1-Lipschitz: with {@link clipWeights} (the original
  * paper), {@link gradientPenalty} (WGAN-GP) or spectral normalization.
  *
- * @param realLogits - the critic's scores on real images, shape [batch] or [batch, 1]
+ * @param realLogits - the critic's scores on real images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param fakeLogits - the critic's scores on generated images, same form
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for scores that are not one per example
@@ -33,7 +33,7 @@ export function wassersteinDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: 
  *
  *   L_G = -E[D(G(z))]
  *
- * @param fakeLogits - the critic's scores on generated images, shape [batch] or [batch, 1]
+ * @param fakeLogits - the critic's scores on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for scores that are not one per example
  * @example

@@ -42,7 +42,7 @@ describe('matching-aware discriminator loss (GAN-CLS)', () => {
   it('validates its logits, weights and loss name', () => {
     const ok = tf.zeros([2]);
     expect(() => matchingAwareDiscriminatorLoss(ok, ok, tf.zeros([2, 3]))).toThrow(
-      'matchingAwareDiscriminatorLoss: realWrongLogits must have shape [batch] or [batch, 1], got [2, 3]',
+      'matchingAwareDiscriminatorLoss: realWrongLogits must have shape [batch] or [batch, 1] (or [batch, height, width, 1] for patch logits), got [2, 3]',
     );
     expect(() => matchingAwareDiscriminatorLoss(ok, ok, ok, { fakeWeight: -1 })).toThrow(
       'matchingAwareDiscriminatorLoss: fakeWeight must be a finite number >= 0, got -1',

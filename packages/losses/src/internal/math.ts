@@ -23,16 +23,3 @@ export function meanDistance(a: tf.Tensor, b: tf.Tensor, distance: DistanceKind)
   const d = tf.sub(a, b);
   return tf.mean(distance === 'l1' ? tf.abs(d) : tf.square(d));
 }
-
-/**
- * Identity in the forward pass, zero gradient in the backward pass (tfjs has no stop_gradient op).
- */
-export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad(
-  // biome-ignore lint/suspicious/noExplicitAny: tfjs' customGrad typing takes a variadic function
-  ((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as any,
-) as (x: tf.Tensor) => tf.Tensor;
-
-/** Flattens logits of shape [batch] or [batch, 1] to [batch]. */
-export function flatLogits(t: tf.Tensor): tf.Tensor1D {
-  return tf.reshape(t, [-1]) as tf.Tensor1D;
-}

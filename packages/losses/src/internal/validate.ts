@@ -19,13 +19,16 @@ export function checkFloat(fn: string, name: string, t: unknown): asserts t is t
   }
 }
 
-/** Throws SHAPE_MISMATCH unless `t` is a tensor of rank >= 1 whose leading dim is the batch. */
+/**
+ * Throws SHAPE_MISMATCH unless `t` holds one logit per example, [batch] or [batch, 1], or one per
+ * patch, [batch, ..., 1] (PatchGAN discriminators).
+ */
 export function checkLogits(fn: string, name: string, t: tf.Tensor): void {
   checkTensor(fn, name, t);
-  if (t.rank === 0 || (t.rank === 2 && t.shape[1] !== 1) || t.rank > 2) {
+  if (t.rank === 0 || (t.rank >= 2 && t.shape[t.rank - 1] !== 1)) {
     throw new GanError(
       'SHAPE_MISMATCH',
-      `${fn}: ${name} must have shape [batch] or [batch, 1], got ${formatShape(t.shape)}`,
+      `${fn}: ${name} must have shape [batch] or [batch, 1] (or [batch, height, width, 1] for patch logits), got ${formatShape(t.shape)}`,
     );
   }
   if (t.dtype !== 'float32') {

@@ -141,7 +141,7 @@ describe('gradient penalty (WGAN-GP)', () => {
     );
     expect(() => gradientPenalty('D' as never, x, x)).toThrow(/gradientPenalty: critic must be a function/);
     expect(() => gradientPenalty((t) => t, x, x)).toThrow(
-      'gradientPenalty: critic output must have shape [batch] or [batch, 1], got [4, 3]',
+      'gradientPenalty: critic output must have shape [batch] or [batch, 1] (or [batch, height, width, 1] for patch logits), got [4, 3]',
     );
     expect(() => gradientPenalty((t) => tf.sum(t), x, x)).toThrow(/critic output must have shape/);
     expect(() => gradientPenalty((t) => tf.sum(t, 1), x, x, { weight: -1 })).toThrow(
