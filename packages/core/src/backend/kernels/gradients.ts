@@ -1,0 +1,69 @@
+import type { DepthToSpaceAttrs, GradConfig, Tensor } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The inverse of depthToSpace (tfjs has no SpaceToDepth op), built from reshape and transpose
+ * so that it is itself differentiable.
+ */
+function spaceToDepth(dy: Tensor, blockSize: number, dataFormat: 'NHWC' | 'NCHW'): Tensor {
+  const b = blockSize;
+  if (dataFormat === 'NCHW') {
+    const [n, c, hb, wb] = dy.shape as [number, number, number, number];
+    const h = hb / b;
+    const w = wb / b;
+    // dy[n, c, h*b+i, w*b+j] came from x[n, (i*b+j)*c + k, h, w]
+    const split = tf.reshape(dy, [n, c, h, b, w, b]);
+    return tf.reshape(tf.transpose(split, [0, 3, 5, 1, 2, 4]), [n, b * b * c, h, w]);
+  }
+  const [n, hb, wb, c] = dy.shape as [number, number, number, number];
+  const h = hb / b;
+  const w = wb / b;
+  // dy[n, h*b+i, w*b+j, k] came from x[n, h, w, (i*b+j)*c + k]
+  const split = tf.reshape(dy, [n, h, b, w, b, c]);
+  return tf.reshape(tf.transpose(split, [0, 1, 3, 2, 4, 5]), [n, h, w, b * b * c]);
+}
+
+const depthToSpaceGrad: GradConfig = {
+  kernelName: 'DepthToSpace',
+  gradFunc: (dy, _saved, attrs) => {
+    const { blockSize, dataFormat } = attrs as unknown as DepthToSpaceAttrs;
+    const g = Array.isArray(dy) ? dy[0]! : dy;
+    return { x: () => spaceToDepth(g, blockSize, dataFormat ?? 'NHWC') };
+  },
+};
+
+// A comparison's output is piecewise constant: zero gradient, as tfjs has for GreaterEqual.
+// LeakyReLU's and PReLU's gradients use greater(x, 0), so the gradient of a gradient (WGAN-GP's
+// penalty) walks through Greater and fails without one.
+const comparisonGrad = (kernelName: string): GradConfig => ({
+  kernelName,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (_dy, saved) => {
+    const [a, b] = saved as [Tensor, Tensor];
+    return { a: () => tf.zerosLike(a), b: () => tf.zerosLike(b) };
+  },
+});
+
+const MISSING: readonly GradConfig[] = [
+  depthToSpaceGrad,
+  ...['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual'].map(comparisonGrad),
+];
+
+/** Kernel names whose gradients {@link registerMissingGradients} provides where tfjs has none. */
+export const GRADIENTS_PROVIDED: readonly string[] = MISSING.map((g) => g.kernelName);
+
+/**
+ * Gradients tfjs 4.22 lacks on every backend that GAN training needs: DepthToSpace (sub-pixel
+ * upsampling, as in SRGAN) and the comparisons (second-order gradients through LeakyReLU).
+ * Gradients are global in tfjs; these only fill gaps and never replace a registered one.
+ * @returns the kernel names whose gradients this call added
+ */
+export function registerMissingGradients(): string[] {
+  const added: string[] = [];
+  for (const config of MISSING) {
+    if ((tf.getGradient(config.kernelName) as GradConfig | undefined) !== undefined) continue;
+    tf.registerGradient(config);
+    added.push(config.kernelName);
+  }
+  return added;
+}

@@ -1,0 +1,409 @@
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { GanError } from '../../errors/gan-error.js';
+import {
+  createConv2DBackpropFilter,
+  createConv2DBackpropInput,
+  createExplicitPaddingConv,
+} from './conv2d.js';
+import { createDepthwiseBackpropFilter, createDepthwiseBackpropInput } from './depthwise.js';
+import { GRADIENTS_PROVIDED, registerMissingGradients } from './gradients.js';
+import type { KernelImpl } from './kernel-scope.js';
+import { createDepthToSpace, createSharedIdentity, createTile } from './layout.js';
+import { createBatchMatMul } from './mat-mul.js';
+import { createLeadingAxesReduction } from './reduce.js';
+import {
+  createAvgPoolGrad,
+  createMaxPoolGrad,
+  createResizeBilinearGrad,
+  createResizeNearestNeighbor,
+  createResizeNearestNeighborGrad,
+} from './resize-pool.js';
+import { createUnsortedSegmentSum } from './segment-sum.js';
+import { createSlice, createSplitV } from './slice.js';
+
+/**
+ * The tfjs backends gankit registers training kernels for.
+ * @category Backends
+ */
+export type TrainingKernelBackend = 'wasm' | 'cpu';
+
+/**
+ * One training kernel gankit can register, as {@link listTrainingKernels} describes it.
+ * @category Backends
+ */
+export interface TrainingKernelInfo {
+  /** tfjs kernel name, e.g. `Conv2DBackpropFilter`. */
+  kernelName: string;
+  /** The backend it is registered for. */
+  backend: TrainingKernelBackend;
+  /** Why gankit provides it: what is missing, slow or wrong in the backend's own. */
+  reason: string;
+  /** Whether gankit's version is the one registered now. */
+  active: boolean;
+}
+
+/**
+ * What {@link registerTrainingKernels} did.
+ * @category Backends
+ */
+export interface TrainingKernelReport {
+  /** The backend the kernels were registered for. */
+  backend: TrainingKernelBackend;
+  /** Kernels the backend lacked that gankit now provides. */
+  added: string[];
+  /** Backend kernels that gankit's faster or corrected versions now replace. */
+  replaced: string[];
+  /** Gradients registered (globally: tfjs has them per kernel, not per backend) because tfjs has none. */
+  gradients: string[];
+  /** False when an earlier call had already registered the kernels, so this one changed nothing. */
+  changed: boolean;
+}
+
+interface KernelSpec {
+  kernelName: string;
+  backend: TrainingKernelBackend;
+  reason: string;
+  /** The kernel function, given the backend's own (if any); undefined to skip. */
+  create(backendName: TrainingKernelBackend, original: KernelImpl | undefined): KernelImpl | undefined;
+}
+
+const paddingFix = (kernelName: string, depthwise: boolean): KernelSpec => ({
+  kernelName,
+  backend: 'wasm',
+  reason:
+    "passes 'same' padding as explicit pads: XNNPACK's TF-SAME mode is wrong when the total padding would be negative (e.g. kernel 2, stride 3)",
+  create: (_b, original) => original && createExplicitPaddingConv(kernelName, original, depthwise),
+});
+
+const SPECS: readonly KernelSpec[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backend: 'wasm',
+    reason: 'missing in tfjs-wasm: one dilated forward Conv2D of x^T with dy^T as the filter',
+    create: (b, original) => createConv2DBackpropFilter(b, original),
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    backend: 'wasm',
+    reason:
+      "tfjs-wasm's is a naive loop: sub-pixel split into stride^2 small stride-1 forward convs (also conv2dTranspose's forward)",
+    create: (b, original) => createConv2DBackpropInput(b, original),
+  },
+  paddingFix('Conv2D', false),
+  paddingFix('FusedConv2D', false),
+  paddingFix('DepthwiseConv2dNative', true),
+  paddingFix('FusedDepthwiseConv2D', true),
+  {
+    kernelName: 'BatchMatMul',
+    backend: 'wasm',
+    reason:
+      'tfjs-wasm runs transposed products (every dense gradient) at ~1.7 GFLOP/s: transpose first, then the XNNPACK path',
+    create: (b, original) => original && createBatchMatMul(b, original),
+  },
+  {
+    kernelName: 'Tile',
+    backend: 'wasm',
+    reason: "tfjs-wasm's Tile (used by batch norm's gradient) is ~50x slower than copying blocks in JS",
+    create: (b, original) => original && createTile(b, original),
+  },
+  {
+    kernelName: 'DepthToSpace',
+    backend: 'wasm',
+    reason: "tfjs-wasm's DepthToSpace (sub-pixel upsampling) is ~20x slower than copying runs in JS",
+    create: (b, original) => original && createDepthToSpace(b, original),
+  },
+  {
+    kernelName: 'Identity',
+    backend: 'wasm',
+    reason:
+      "shares memory instead of copying; tfjs-wasm's copy trips tfjs' IS_TEST leak check in every customGrad op (dense layers)",
+    create: (_b, original) => original && createSharedIdentity(original),
+  },
+  {
+    kernelName: 'UnsortedSegmentSum',
+    backend: 'wasm',
+    reason: 'missing in tfjs-wasm: the gradient of gather (embedding layers, conditional GANs)',
+    create: (b, original) => createUnsortedSegmentSum(b, original),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backend: 'wasm',
+    reason: 'missing in tfjs-wasm: direct JS loop (no gankit architecture uses depthwise convs yet)',
+    create: (b, original) => createDepthwiseBackpropFilter(b, original),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backend: 'wasm',
+    reason: 'missing in tfjs-wasm: direct JS loop (no gankit architecture uses depthwise convs yet)',
+    create: (b, original) => createDepthwiseBackpropInput(b, original),
+  },
+  {
+    kernelName: 'Slice',
+    backend: 'wasm',
+    reason:
+      "tfjs-wasm's Slice copies the whole input out of the heap first (GC pressure: 10-20 ms medians on MB-sized tensors)",
+    create: (b, original) => original && createSlice(b, original),
+  },
+  {
+    kernelName: 'SplitV',
+    backend: 'wasm',
+    reason: "concat's gradient; tfjs-wasm's copies the whole input once per output",
+    create: (b, original) => original && createSplitV(b, original),
+  },
+  {
+    kernelName: 'ResizeNearestNeighbor',
+    backend: 'wasm',
+    reason: "upSampling2d 'nearest': a gather of whole pixels instead of tfjs-wasm's per-value loop",
+    create: (b, original) => original && createResizeNearestNeighbor(b, original),
+  },
+  ...(['wasm', 'cpu'] as const).map(
+    (backend): KernelSpec => ({
+      kernelName: 'ResizeNearestNeighborGrad',
+      backend,
+      reason:
+        backend === 'wasm'
+          ? "upSampling2d 'nearest' gradient: average pooling times the block area (integer factors) or a scatter-add, instead of tfjs-wasm's window search per value"
+          : "upSampling2d 'nearest' gradient: the cpu backend's is wrong (misses contributions; NaN when downsampling)",
+      create: (b, original) => original && createResizeNearestNeighborGrad(b, original),
+    }),
+  ),
+  {
+    kernelName: 'ResizeBilinearGrad',
+    backend: 'cpu',
+    reason: "upSampling2d 'bilinear' gradient: the cpu backend's has the wrong shape for non-square images",
+    create: (b, original) => original && createResizeBilinearGrad(b, original),
+  },
+  {
+    kernelName: 'MaxPoolGrad',
+    backend: 'wasm',
+    reason:
+      "tfjs-wasm's is wrong whenever there is more than one channel (gradients through VGG's max pooling)",
+    create: (b, original) => original && createMaxPoolGrad(b, original),
+  },
+  {
+    kernelName: 'AvgPoolGrad',
+    backend: 'wasm',
+    reason:
+      "averagePooling2d gradient for tiling windows (2x2 stride 2): a copy-upsample instead of tfjs-wasm's gather per value",
+    create: (b, original) => original && createAvgPoolGrad(b, original),
+  },
+  ...(['wasm', 'cpu'] as const).flatMap((backend) =>
+    (['Sum', 'Mean'] as const).map(
+      (kernelName): KernelSpec => ({
+        kernelName,
+        backend,
+        reason:
+          'reductions over leading axes (bias and batch-norm gradients) as one ones-vector matrix product',
+        create: (b, original) => original && createLeadingAxesReduction(kernelName, b, original),
+      }),
+    ),
+  ),
+  {
+    kernelName: 'Tile',
+    backend: 'cpu',
+    reason:
+      "the cpu backend's Tile indexes every value through a TensorBuffer (~30 ms for batch norm's gradient)",
+    create: (b, original) => original && createTile(b, original),
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    backend: 'cpu',
+    reason:
+      'few input channels (Ci*kh*kw <= 32: a generator output layer): one matrix product and a scatter; otherwise the cpu kernel',
+    create: (b, original) => createConv2DBackpropInput(b, original, { phases: false }),
+  },
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backend: 'cpu',
+    reason:
+      "the cpu backend's loop order takes about a minute for one DCGAN layer: one forward Conv2D of x^T with dy^T instead",
+    create: (b, original) => createConv2DBackpropFilter(b, original),
+  },
+];
+
+interface BackendState {
+  /** The kernel each registration replaced (undefined: the backend had none). */
+  originals: Map<string, KernelConfig | undefined>;
+  gradients: string[];
+}
+
+// Global, so two copies of @gankit/core (ESM and CJS builds) agree on what is registered,
+// as tfjs' own registries are global.
+const STATE_KEY = Symbol.for('@gankit/core/training-kernels');
+
+function registryState(): Map<TrainingKernelBackend, BackendState> {
+  const g = globalThis as { [STATE_KEY]?: Map<TrainingKernelBackend, BackendState> };
+  g[STATE_KEY] ??= new Map();
+  return g[STATE_KEY];
+}
+
+function currentKernel(kernelName: string, backendName: string): KernelConfig | undefined {
+  return tf.getKernel(kernelName, backendName) as KernelConfig | undefined;
+}
+
+function checkBackendName(fn: string, backendName: unknown): TrainingKernelBackend {
+  if (backendName !== 'wasm' && backendName !== 'cpu') {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `${fn}: backendName must be 'wasm' or 'cpu', got '${String(backendName)}'`,
+    );
+  }
+  return backendName;
+}
+
+function reportOf(
+  backend: TrainingKernelBackend,
+  state: BackendState,
+  changed: boolean,
+): TrainingKernelReport {
+  const added: string[] = [];
+  const replaced: string[] = [];
+  for (const [name, original] of state.originals) (original ? replaced : added).push(name);
+  return { backend, added, replaced, gradients: [...state.gradients], changed };
+}
+
+/**
+ * Registers gankit's training kernels for the tfjs `wasm` or `cpu` backend: the kernels a GAN
+ * training step needs that the backend lacks (wasm: Conv2DBackpropFilter, UnsortedSegmentSum)
+ * and faster or corrected versions of slow or wrong ones (wasm: Conv2DBackpropInput,
+ * BatchMatMul with transposes, Tile, DepthToSpace, Identity, 'same'-padded forward convs;
+ * cpu: Conv2DBackpropFilter, Conv2DBackpropInput). Each is registered for that backend only,
+ * with `tf.registerKernel`, and is composed of the backend's own fast kernels (its forward
+ * Conv2D and Transpose) or of plain JS loops over its memory. Also registers the gradient of
+ * DepthToSpace, which tfjs lacks on every backend. Idempotent; the replaced kernels are kept
+ * and {@link restoreOriginalKernels} puts them back.
+ *
+ * gankit calls this when it sets up a wasm or cpu backend; call it yourself when you set up
+ * tfjs without gankit. The backend's package must be imported first.
+ *
+ * @param backendName - `'wasm'` or `'cpu'`
+ * @returns which kernels were added and which replaced, and whether this call changed anything
+ * @throws GanError `INVALID_ARGUMENT` for another backend name; `BACKEND_UNAVAILABLE` when the
+ *   backend's kernels are not registered (its package was not imported)
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { registerTrainingKernels } from '@gankit/core';
+ * await tf.setBackend('wasm');
+ * const report = registerTrainingKernels('wasm');
+ * console.log(`added ${report.added.join(', ')}; replaced ${report.replaced.join(', ')}`);
+ * ```
+ * @category Backends
+ */
+export function registerTrainingKernels(backendName: TrainingKernelBackend): TrainingKernelReport {
+  const backend = checkBackendName('registerTrainingKernels', backendName);
+  const states = registryState();
+  const existing = states.get(backend);
+  if (existing) return reportOf(backend, existing, false);
+  if (currentKernel('Conv2D', backend) === undefined) {
+    const pkg = `@tensorflow/tfjs-backend-${backend}`;
+    throw new GanError(
+      'BACKEND_UNAVAILABLE',
+      `registerTrainingKernels: the '${backend}' backend's kernels are not registered; import '${pkg}' first`,
+    );
+  }
+  const state: BackendState = { originals: new Map(), gradients: [] };
+  for (const spec of SPECS) {
+    if (spec.backend !== backend) continue;
+    const original = currentKernel(spec.kernelName, backend);
+    const kernelFunc = spec.create(backend, original?.kernelFunc as KernelImpl | undefined);
+    if (kernelFunc === undefined) continue;
+    if (original) tf.unregisterKernel(spec.kernelName, backend);
+    const config: KernelConfig = { kernelName: spec.kernelName, backendName: backend, kernelFunc };
+    // The wasm kernels we wrap bind their wasm functions in setupFunc, which tfjs runs on
+    // setBackend for the kernels registered then: keep theirs on ours.
+    if (original?.setupFunc) config.setupFunc = original.setupFunc;
+    if (original?.disposeFunc) config.disposeFunc = original.disposeFunc;
+    tf.registerKernel(config);
+    state.originals.set(spec.kernelName, original);
+  }
+  state.gradients = registerMissingGradients();
+  states.set(backend, state);
+  return reportOf(backend, state, true);
+}
+
+/**
+ * Puts back the backend's own kernels that {@link registerTrainingKernels} replaced and
+ * removes the ones it added. Gradients it added stay (they replace nothing). A no-op when
+ * nothing is registered.
+ *
+ * @param backendName - `'wasm'` or `'cpu'`
+ * @returns the kernel names restored or removed
+ * @throws GanError `INVALID_ARGUMENT` for another backend name
+ * @example
+ * ```ts
+ * import { registerTrainingKernels, restoreOriginalKernels } from '@gankit/core';
+ * registerTrainingKernels('cpu');
+ * restoreOriginalKernels('cpu'); // the cpu backend's own Conv2DBackpropFilter again
+ * ```
+ * @category Backends
+ */
+export function restoreOriginalKernels(backendName: TrainingKernelBackend): string[] {
+  const backend = checkBackendName('restoreOriginalKernels', backendName);
+  const states = registryState();
+  const state = states.get(backend);
+  if (!state) return [];
+  for (const [name, original] of state.originals) {
+    if (currentKernel(name, backend) !== undefined) tf.unregisterKernel(name, backend);
+    if (original) tf.registerKernel(original);
+  }
+  states.delete(backend);
+  return [...state.originals.keys()];
+}
+
+/**
+ * The backend's own kernel for `kernelName`, as registered before gankit replaced it (or as
+ * registered now, if gankit did not); undefined where the backend has none. Useful for
+ * comparing against the reference kernels.
+ *
+ * @param kernelName - a tfjs kernel name, e.g. `Conv2DBackpropFilter`
+ * @param backendName - `'wasm'` or `'cpu'`
+ * @returns the original kernel config, or undefined
+ * @throws GanError `INVALID_ARGUMENT` for another backend name
+ * @example
+ * ```ts
+ * import { getOriginalKernel } from '@gankit/core';
+ * const cpuFilterGrad = getOriginalKernel('Conv2DBackpropFilter', 'cpu');
+ * console.log(cpuFilterGrad !== undefined);
+ * ```
+ * @category Backends
+ */
+export function getOriginalKernel(
+  kernelName: string,
+  backendName: TrainingKernelBackend,
+): KernelConfig | undefined {
+  const backend = checkBackendName('getOriginalKernel', backendName);
+  const state = registryState().get(backend);
+  if (state?.originals.has(kernelName)) return state.originals.get(kernelName);
+  return currentKernel(kernelName, backend);
+}
+
+/**
+ * Every training kernel gankit can register, per backend, with the reason and whether it is
+ * registered now.
+ *
+ * @returns one entry per kernel and backend
+ * @example
+ * ```ts
+ * import { listTrainingKernels } from '@gankit/core';
+ * for (const k of listTrainingKernels()) console.log(`${k.backend} ${k.kernelName}: ${k.reason}`);
+ * ```
+ * @category Backends
+ */
+export function listTrainingKernels(): TrainingKernelInfo[] {
+  const states = registryState();
+  return SPECS.map((spec) => ({
+    kernelName: spec.kernelName,
+    backend: spec.backend,
+    reason: spec.reason,
+    active: states.get(spec.backend)?.originals.has(spec.kernelName) ?? false,
+  }));
+}
+
+/**
+ * Kernel names whose gradients gankit registers when tfjs has none.
+ * @category Backends
+ */
+export const TRAINING_GRADIENTS: readonly string[] = GRADIENTS_PROVIDED;

@@ -1,0 +1,137 @@
+// Shared by this folder's tests: parity runs of one kernel on the cpu backend's original
+// implementation and on a backend with gankit's kernels registered. Not part of the API.
+
+import type { DataType, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { getOriginalKernel } from './registry.js';
+
+/** A kernel input given by value, so that every backend gets the same numbers. */
+export interface InputSpec {
+  shape: number[];
+  values: Float32Array | Int32Array;
+  dtype?: DataType;
+}
+
+/** One kernel call: name, inputs by value, attributes. */
+export interface KernelCall {
+  label: string;
+  kernelName: string;
+  inputs: Record<string, InputSpec | InputSpec[]>;
+  attrs: NamedAttrMap;
+}
+
+/** A kernel output read back: shape and values. */
+export interface Output {
+  shape: number[];
+  values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** Deterministic values in [-scale, scale], independent of any backend's random kernels. */
+export function seeded(shape: readonly number[], seed: number, scale = 1): InputSpec {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(n);
+  let s = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    values[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return { shape: [...shape], values };
+}
+
+/** The same values as a tensor on the active backend. */
+export function tensorOf(spec: InputSpec): tf.Tensor {
+  return tf.tensor(
+    spec.values,
+    spec.shape,
+    spec.dtype ?? (spec.values instanceof Int32Array ? 'int32' : 'float32'),
+  );
+}
+
+function makeInputs(call: KernelCall): {
+  inputs: Record<string, tf.Tensor | tf.Tensor[]>;
+  all: tf.Tensor[];
+} {
+  const all: tf.Tensor[] = [];
+  const inputs: Record<string, tf.Tensor | tf.Tensor[]> = {};
+  for (const [name, spec] of Object.entries(call.inputs)) {
+    if (Array.isArray(spec)) {
+      inputs[name] = spec.map(tensorOf);
+      all.push(...(inputs[name] as tf.Tensor[]));
+    } else {
+      const t = tensorOf(spec);
+      inputs[name] = t;
+      all.push(t);
+    }
+  }
+  return { inputs, all };
+}
+
+function readOut(backend: KernelBackend, infos: TensorInfo[]): Output[] {
+  return infos.map((info) => {
+    const values = backend.readSync(info.dataId) as Float32Array | Int32Array | Uint8Array;
+    return { shape: [...info.shape], values: values.slice() };
+  });
+}
+
+/**
+ * Runs the cpu backend's ORIGINAL kernel (as tfjs registered it, even while gankit's is
+ * registered) on `call`. The cpu backend must be active.
+ */
+export function runOriginalCpu(call: KernelCall): Output[] {
+  const config = getOriginalKernel(call.kernelName, 'cpu');
+  if (!config) throw new Error(`the cpu backend has no ${call.kernelName} kernel`);
+  const backend = tf.backend();
+  const { inputs, all } = makeInputs(call);
+  // Concat and Pack take a list of tensors as their inputs
+  const kernelInputs = (Array.isArray(inputs.list) ? inputs.list : inputs) as never;
+  const out = config.kernelFunc({ inputs: kernelInputs, backend, attrs: call.attrs });
+  const infos = Array.isArray(out) ? out : [out];
+  const result = readOut(backend, infos);
+  for (const info of infos) backend.disposeData(info.dataId);
+  for (const t of all) t.dispose();
+  return result;
+}
+
+/** Runs the kernel registered now for the active backend through the engine. */
+export function runRegistered(call: KernelCall): Output[] {
+  const { inputs, all } = makeInputs(call);
+  const kernelInputs = (Array.isArray(inputs.list) ? inputs.list : inputs) as never;
+  const out = tf.engine().runKernel(call.kernelName, kernelInputs, call.attrs) as tf.Tensor | tf.Tensor[];
+  const tensors = Array.isArray(out) ? out : [out];
+  const result = tensors.map((t) => ({
+    shape: [...t.shape],
+    values: t.dataSync().slice() as Output['values'],
+  }));
+  for (const t of [...tensors, ...all]) t.dispose();
+  return result;
+}
+
+/** max |got - want| / max |want| (plain max |got - want| where want is all zeros). */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  if (Number.isNaN(diff)) return Number.POSITIVE_INFINITY;
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** Worst relative error over several outputs; Infinity if any shape differs. */
+export function worstError(got: Output[], want: Output[]): number {
+  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  got.forEach((g, i) => {
+    const w = want[i]!;
+    if (g.shape.join() !== w.shape.join()) worst = Number.POSITIVE_INFINITY;
+    else worst = Math.max(worst, relativeError(g.values, w.values));
+  });
+  return worst;
+}
+
+/** tensors and backend data ids alive now (our kernels bypass the engine, so check both). */
+export function liveCounts(): { tensors: number; dataIds: number } {
+  return { tensors: tf.memory().numTensors, dataIds: tf.engine().backend.numDataIds() };
+}
