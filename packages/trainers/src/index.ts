@@ -25,7 +25,11 @@ export { Trainer } from './engine/trainer.js';
 export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';
 export type { OptimizerStepOptions } from './engine/update.js';
 export { getLearningRate, optimizerStep, setLearningRate, trainableVariables } from './engine/update.js';
-export type { AdversarialStrategyOptions, DcganStrategyOptions } from './strategies/adversarial.js';
+export type {
+  AdversarialStrategyOptions,
+  DcganStrategyOptions,
+  DiscriminatorRegularizer,
+} from './strategies/adversarial.js';
 export { adversarialStrategy, dcganStrategy } from './strategies/adversarial.js';
 export type { ConditionalStrategy, ConditionalStrategyOptions } from './strategies/conditional.js';
 export { conditionalStrategy, gridLabels } from './strategies/conditional.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-layers';
 import { checkInteger, GanError } from '../errors/gan-error.js';
+import { spectralNormalization } from '../layers/spectral-norm.js';
 import { SeededRandom } from '../random/seeded-random.js';
 
 /**
@@ -37,6 +38,8 @@ export interface DcganDiscriminatorOptions {
   batchNorm?: boolean;
   /** LeakyReLU slope. Default 0.2. */
   leakySlope?: number;
+  /** Wrap every conv and dense layer in spectral normalization (Miyato et al. 2018). Default false. */
+  spectralNorm?: boolean;
   /** Seed for the weight initialisers. Default 0. */
   seed?: number;
 }
@@ -162,11 +165,13 @@ export function dcganDiscriminator(options: DcganDiscriminatorOptions): tf.Layer
   const slope = options.leakySlope ?? 0.2;
   const rng = new SeededRandom(options.seed ?? 0);
 
+  const sn = (layer: tf.layers.Layer) =>
+    options.spectralNorm ? spectralNormalization({ layer, seed: rng.seed() }) : layer;
   const x = tf.input({ shape: [options.imageSize, options.imageSize, channels], name: 'image' });
   let h: tf.SymbolicTensor = x;
   for (let i = 0; i < steps; i++) {
-    h = tf.layers
-      .conv2d({
+    h = sn(
+      tf.layers.conv2d({
         filters: base * 2 ** i,
         kernelSize: 4,
         strides: 2,
@@ -174,8 +179,8 @@ export function dcganDiscriminator(options: DcganDiscriminatorOptions): tf.Layer
         useBias: !(options.batchNorm && i > 0),
         kernelInitializer: init(rng),
         name: `down${i + 1}`,
-      })
-      .apply(h) as tf.SymbolicTensor;
+      }),
+    ).apply(h) as tf.SymbolicTensor;
     if (options.batchNorm && i > 0) {
       h = tf.layers
         .batchNormalization({ momentum: BN_MOMENTUM, name: `down${i + 1}_bn` })
@@ -184,8 +189,8 @@ export function dcganDiscriminator(options: DcganDiscriminatorOptions): tf.Layer
     h = tf.layers.leakyReLU({ alpha: slope, name: `down${i + 1}_lrelu` }).apply(h) as tf.SymbolicTensor;
   }
   h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
-  const logit = tf.layers
-    .dense({ units: 1, kernelInitializer: init(rng), name: 'logit' })
-    .apply(h) as tf.SymbolicTensor;
+  const logit = sn(tf.layers.dense({ units: 1, kernelInitializer: init(rng), name: 'logit' })).apply(
+    h,
+  ) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: logit, name: 'discriminator' });
 }

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkInteger, GanError } from '../errors/gan-error.js';
+import { spectralNormalization } from '../layers/spectral-norm.js';
 import { SeededRandom } from '../random/seeded-random.js';
 
 /**
@@ -30,6 +31,8 @@ export interface MlpDiscriminatorOptions {
   hidden?: number[];
   /** LeakyReLU slope. Default 0.2. */
   leakySlope?: number;
+  /** Wrap every dense layer in spectral normalization (Miyato et al. 2018). Default false. */
+  spectralNorm?: boolean;
   /** Seed of the initialisers. Default 0. */
   seed?: number;
 }
@@ -103,24 +106,24 @@ export function mlpDiscriminator(options: MlpDiscriminatorOptions): tfl.LayersMo
   const fn = 'mlpDiscriminator';
   const inputDim = checkInteger(fn, 'inputDim', options.inputDim);
   const rng = new SeededRandom(options.seed ?? 0);
+  const sn = (layer: tfl.layers.Layer) =>
+    options.spectralNorm ? spectralNormalization({ layer, seed: rng.seed() }) : layer;
   const x = tfl.input({ shape: [inputDim], name: 'sample' });
   let h: tfl.SymbolicTensor = x;
   hiddenWidths(fn, options.hidden).forEach((units, i) => {
-    h = tfl.layers
-      .dense({
-        units,
-        kernelInitializer: tfl.initializers.heNormal({ seed: rng.seed() }),
-        name: `hidden${i + 1}`,
-      })
-      .apply(h) as tfl.SymbolicTensor;
+    const dense = tfl.layers.dense({
+      units,
+      kernelInitializer: tfl.initializers.heNormal({ seed: rng.seed() }),
+      name: `hidden${i + 1}`,
+    });
+    h = sn(dense).apply(h) as tfl.SymbolicTensor;
     h = tfl.layers.leakyReLU({ alpha: options.leakySlope ?? 0.2 }).apply(h) as tfl.SymbolicTensor;
   });
-  const logit = tfl.layers
-    .dense({
-      units: 1,
-      kernelInitializer: tfl.initializers.glorotNormal({ seed: rng.seed() }),
-      name: 'logit',
-    })
-    .apply(h) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({
+    units: 1,
+    kernelInitializer: tfl.initializers.glorotNormal({ seed: rng.seed() }),
+    name: 'logit',
+  });
+  const logit = sn(out).apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: x, outputs: logit, name: 'discriminator' });
 }

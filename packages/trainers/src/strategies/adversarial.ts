@@ -8,7 +8,13 @@ import {
   formatShape,
   GanError,
 } from '@gankit/core';
-import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss } from '@gankit/losses';
+import {
+  type AdversarialLoss,
+  type AdversarialLossName,
+  getAdversarialLoss,
+  gradientPenalty,
+  r1Penalty,
+} from '@gankit/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
@@ -31,8 +37,36 @@ export interface AdversarialStrategyOptions {
   optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
   /** Clip each network's gradients to this global L2 norm. Default: no clipping. */
   clipGradientNorm?: number;
+  /**
+   * A penalty added to D's loss and logged as `d_penalty`: the WGAN-GP gradient penalty on
+   * random interpolates (Gulrajani et al. 2017) or the R1 penalty on real data (Mescheder 2018).
+   */
+  regularizer?: DiscriminatorRegularizer;
   /** Strategy name for logs and checkpoints. Default `gan`. */
   name?: string;
+}
+
+/**
+ * A discriminator penalty: `gradient-penalty` (weight = lambda, default 10) or `r1` (gamma, default 10).
+ * @category Strategies
+ */
+export type DiscriminatorRegularizer =
+  | { kind: 'gradient-penalty'; weight?: number; target?: number; oneSided?: boolean }
+  | { kind: 'r1'; gamma?: number };
+
+/** @internal The penalty of one D step, or null. */
+export function penaltyOf(
+  regularizer: DiscriminatorRegularizer | undefined,
+  critic: (x: tf.Tensor) => tf.Tensor,
+  real: tf.Tensor,
+  fake: tf.Tensor,
+  seed: number,
+): tf.Scalar | null {
+  if (!regularizer) return null;
+  if (regularizer.kind === 'r1')
+    return r1Penalty(critic, real, regularizer.gamma === undefined ? {} : { gamma: regularizer.gamma });
+  const { kind: _, ...options } = regularizer;
+  return gradientPenalty(critic, real, fake, { ...options, seed });
 }
 
 /**
@@ -91,6 +125,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
+  const critic = (x: tf.Tensor) => discriminator.apply(x, { training: true }) as tf.Tensor;
   const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
 
   return {
@@ -100,17 +135,27 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
     batchesPerStep: () => k,
     trainStep(batches: Batch[], { rng }: StepContext) {
       let dLoss: tf.Scalar | null = null;
+      // assigned inside the tape closure, so kept in an object TypeScript does not narrow
+      const kept: { penalty: tf.Scalar | null } = { penalty: null };
       for (const { images } of batches) {
         const n = images.shape[0];
         const fake = tf.tidy(() => generator.apply(noise(n, rng.seed()), { training: true }) as tf.Tensor);
         dLoss?.dispose();
+        const penaltySeed = rng.seed();
+        kept.penalty?.dispose();
+        kept.penalty = null;
         dLoss = optimizerStep(
           optimizers.discriminator,
-          () =>
-            loss.discriminator(
+          () => {
+            const adversarial = loss.discriminator(
               discriminator.apply(images, { training: true }) as tf.Tensor,
               discriminator.apply(fake, { training: true }) as tf.Tensor,
-            ),
+            );
+            const penalty = penaltyOf(options.regularizer, critic, images, fake, penaltySeed);
+            if (!penalty) return adversarial;
+            kept.penalty = tf.keep(tf.clone(penalty));
+            return tf.add(adversarial, penalty) as tf.Scalar;
+          },
           dVars,
           clip,
         );
@@ -128,7 +173,9 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
         clip,
       );
       z.dispose();
-      return { d_loss: dLoss!, g_loss: gLoss };
+      const losses: Record<string, tf.Scalar> = { d_loss: dLoss!, g_loss: gLoss };
+      if (kept.penalty) losses.d_penalty = kept.penalty;
+      return losses;
     },
     sample(count: number, seed: number) {
       return tf.tidy(() => generator.predict(noise(count, seed)) as tf.Tensor4D);
@@ -166,6 +213,8 @@ export interface DcganStrategyOptions {
   optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
   /** Clip each network's gradients to this global L2 norm. */
   clipGradientNorm?: number;
+  /** A discriminator penalty (WGAN-GP's gradient penalty, R1). */
+  regularizer?: DiscriminatorRegularizer;
   /** Seed of the weight initialisation. Default 0. */
   seed?: number;
 }
@@ -204,5 +253,6 @@ export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
     ...(options.discriminatorSteps !== undefined ? { discriminatorSteps: options.discriminatorSteps } : {}),
     ...(options.optimizer !== undefined ? { optimizer: options.optimizer } : {}),
     ...(options.clipGradientNorm !== undefined ? { clipGradientNorm: options.clipGradientNorm } : {}),
+    ...(options.regularizer !== undefined ? { regularizer: options.regularizer } : {}),
   });
 }

@@ -62,6 +62,50 @@ const families: Family[] = [
     data: () => pointsBatchSource(gaussianMixture({ kind: 'ring' }), { batchSize: 8 }),
     sampleShape: [3, 2],
   },
+  {
+    name: 'wgan-gp (mlp critic, n_critic 5)',
+    make: (seed) =>
+      adversarialStrategy({
+        generator: mlpGenerator({ latentDim: 4, outputDim: 2, hidden: [8], seed }),
+        discriminator: mlpDiscriminator({ inputDim: 2, hidden: [8], seed: seed + 1 }),
+        loss: 'wasserstein',
+        regularizer: { kind: 'gradient-penalty', weight: 10 },
+        discriminatorSteps: 5,
+        optimizer: { learningRate: 1e-4, beta1: 0, beta2: 0.9 },
+      }),
+    data: () => pointsBatchSource(gaussianMixture({ kind: 'ring' }), { batchSize: 8 }),
+    sampleShape: [3, 2],
+  },
+  {
+    name: 'hinge + spectral norm (dcgan)',
+    make: (seed) =>
+      dcganStrategy({
+        imageSize: 8,
+        channels: 1,
+        latentDim: 4,
+        generator: { baseWidth: 4 },
+        discriminator: { baseWidth: 4, spectralNorm: true },
+        loss: 'hinge',
+        seed,
+      }),
+    data: () => syntheticSource([8, 8, 1], 4),
+    sampleShape: [3, 8, 8, 1],
+  },
+  {
+    name: 'dcgan with R1',
+    make: (seed) =>
+      dcganStrategy({
+        imageSize: 8,
+        channels: 1,
+        latentDim: 4,
+        generator: { baseWidth: 4 },
+        discriminator: { baseWidth: 4 },
+        regularizer: { kind: 'r1', gamma: 1 },
+        seed,
+      }),
+    data: () => syntheticSource([8, 8, 1], 4),
+    sampleShape: [3, 8, 8, 1],
+  },
   ...(['concat', 'projection'] as const).map((conditioning) => ({
     name: `conditional gan (${conditioning})`,
     make: (seed: number) =>
@@ -133,6 +177,17 @@ describe.each(families)('strategy conformance: $name', (family) => {
     await tb.fit();
     expect(await allWeights(b)).toEqual(expected);
     b.dispose();
+  });
+});
+
+describe('discriminator penalties', () => {
+  it('logs the gradient penalty as its own term', async () => {
+    const s = families.find((f) => f.name.startsWith('wgan-gp'))!;
+    const strategy = s.make(1);
+    const { lastLosses } = await new Trainer({ strategy, data: s.data(), steps: 1 }).fit();
+    expect(Object.keys(lastLosses)).toEqual(['d_loss', 'g_loss', 'd_penalty']);
+    expect(lastLosses.d_penalty).toBeGreaterThan(0);
+    strategy.dispose();
   });
 });
 
