@@ -163,6 +163,16 @@ function forwardCalls(): KernelCall[] {
       attrs: { ...base, activation: 'relu' },
     });
     calls.push({
+      label: `FusedDepthwiseConv2D same x[${x}] k${k} s${s}`,
+      kernelName: 'FusedDepthwiseConv2D',
+      inputs: {
+        x: seeded(x, 40 + i),
+        filter: seeded([k, k + 1, x[3], 2], 70 + i),
+        bias: seeded([x[3] * 2], 80 + i),
+      },
+      attrs: { ...base, activation: 'linear' },
+    });
+    calls.push({
       label: `DepthwiseConv2dNative same x[${x}] k${k} s${s}`,
       kernelName: 'DepthwiseConv2dNative',
       inputs: { x: seeded(x, 40 + i), filter: seeded([k, k + 1, x[3], 2], 70 + i) },

@@ -13,6 +13,7 @@
  */
 export type { TrainingKernelBackend, TrainingKernelInfo, TrainingKernelReport } from './registry.js';
 export {
+  formatTrainingKernelReport,
   getOriginalKernel,
   listTrainingKernels,
   registerTrainingKernels,

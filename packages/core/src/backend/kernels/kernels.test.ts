@@ -120,6 +120,17 @@ CALLS.push(
   ),
 );
 
+// LeakyRelu (through Prelu on wasm)
+for (const [shape, alpha] of [
+  [[2, 5, 6, 7], 0.2],
+  [[3, 64], 0.01],
+  [[9], 0.3],
+  [[2, 3, 4, 1], -0.5],
+] as Array<[number[], number]>) {
+  CALLS.push(call('LeakyRelu', `[${shape}] alpha ${alpha}`, { x: seeded(shape, 55) }, { alpha }));
+}
+CALLS.push(call('LeakyRelu', 'int32', { x: ints([-3, 0, 2, 5]) }, { alpha: 0.5 }));
+
 // Identity
 CALLS.push(call('Identity', 'float32', { x: seeded([4, 5], 32) }, {}));
 CALLS.push(call('Identity', 'int32', { x: ints([1, -2, 3]) }, {}));

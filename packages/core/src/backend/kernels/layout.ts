@@ -1,4 +1,10 @@
-import type { DepthToSpaceAttrs, KernelBackend, TensorInfo, TileAttrs } from '@tensorflow/tfjs-core';
+import type {
+  DepthToSpaceAttrs,
+  KernelBackend,
+  LeakyReluAttrs,
+  TensorInfo,
+  TileAttrs,
+} from '@tensorflow/tfjs-core';
 import {
   type KernelArgs,
   type KernelImpl,
@@ -142,5 +148,24 @@ export function createSharedIdentity(original: KernelImpl): KernelImpl {
     (args.backend as KernelBackend).incRef(x.dataId);
     const out: TensorInfo = { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
     return out;
+  };
+}
+
+/**
+ * LeakyRelu as the backend's Prelu with the slope repeated per channel: tfjs-wasm's own
+ * LeakyRelu is a plain loop (~4.5 ms for 64x14x14x64), its Prelu goes to XNNPACK (~0.15 ms).
+ */
+export function createLeakyReluViaPrelu(backendName: string, original: KernelImpl): KernelImpl {
+  return (args: KernelArgs) => {
+    const x = requireInput('LeakyRelu', args.inputs, 'x');
+    const { alpha } = (args.attrs ?? {}) as unknown as LeakyReluAttrs;
+    const channels = x.shape[x.shape.length - 1] ?? 0;
+    if (x.dtype !== 'float32' || x.shape.length === 0 || channels === 0 || typeof alpha !== 'number') {
+      return original(args);
+    }
+    return withScope(args.backend, backendName, (scope) => {
+      const slopes = scope.output([channels], 'float32', (out) => out.fill(alpha));
+      return scope.run('Prelu', { x, alpha: slopes });
+    });
   };
 }

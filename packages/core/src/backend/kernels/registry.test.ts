@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GanError } from '../../errors/gan-error.js';
 import {
+  formatTrainingKernelReport,
   getOriginalKernel,
   listTrainingKernels,
   registerTrainingKernels,
@@ -177,6 +178,13 @@ describe('TSDoc examples', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(
       getOriginalKernel('Conv2DBackpropFilter', 'cpu'),
     );
+  });
+
+  it('formatTrainingKernelReport', async () => {
+    await tf.setBackend('cpu');
+    const lines = formatTrainingKernelReport(registerTrainingKernels('cpu'));
+    expect(lines[0]).toMatch(/^training kernels \(cpu\): faster or fixed Conv2DBackpropFilter/);
+    expect(formatTrainingKernelReport(registerTrainingKernels('cpu'))[0]).toMatch(/\(already registered\)$/);
   });
 
   it('getOriginalKernel and listTrainingKernels', () => {

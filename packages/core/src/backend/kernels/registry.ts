@@ -9,7 +9,7 @@ import {
 import { createDepthwiseBackpropFilter, createDepthwiseBackpropInput } from './depthwise.js';
 import { GRADIENTS_PROVIDED, registerMissingGradients } from './gradients.js';
 import type { KernelImpl } from './kernel-scope.js';
-import { createDepthToSpace, createSharedIdentity, createTile } from './layout.js';
+import { createDepthToSpace, createLeakyReluViaPrelu, createSharedIdentity, createTile } from './layout.js';
 import { createBatchMatMul } from './mat-mul.js';
 import { createLeadingAxesReduction } from './reduce.js';
 import {
@@ -76,11 +76,19 @@ const paddingFix = (kernelName: string, depthwise: boolean): KernelSpec => ({
   create: (_b, original) => original && createExplicitPaddingConv(kernelName, original, depthwise),
 });
 
-const SPECS: readonly KernelSpec[] = [
+const leadingAxes = (kernelName: 'Sum' | 'Mean', backend: TrainingKernelBackend): KernelSpec => ({
+  kernelName,
+  backend,
+  reason: 'reductions over leading axes (bias and batch-norm gradients) as one ones-vector matrix product',
+  create: (b, original) => original && createLeadingAxesReduction(kernelName, b, original),
+});
+
+const WASM_SPECS: readonly KernelSpec[] = [
   {
     kernelName: 'Conv2DBackpropFilter',
     backend: 'wasm',
-    reason: 'missing in tfjs-wasm: one dilated forward Conv2D of x^T with dy^T as the filter',
+    reason:
+      'missing in tfjs-wasm: one dilated forward Conv2D of x^T with dy^T as the filter (a matrix product for few input channels)',
     create: (b, original) => createConv2DBackpropFilter(b, original),
   },
   {
@@ -95,38 +103,6 @@ const SPECS: readonly KernelSpec[] = [
   paddingFix('DepthwiseConv2dNative', true),
   paddingFix('FusedDepthwiseConv2D', true),
   {
-    kernelName: 'BatchMatMul',
-    backend: 'wasm',
-    reason:
-      'tfjs-wasm runs transposed products (every dense gradient) at ~1.7 GFLOP/s: transpose first, then the XNNPACK path',
-    create: (b, original) => original && createBatchMatMul(b, original),
-  },
-  {
-    kernelName: 'Tile',
-    backend: 'wasm',
-    reason: "tfjs-wasm's Tile (used by batch norm's gradient) is ~50x slower than copying blocks in JS",
-    create: (b, original) => original && createTile(b, original),
-  },
-  {
-    kernelName: 'DepthToSpace',
-    backend: 'wasm',
-    reason: "tfjs-wasm's DepthToSpace (sub-pixel upsampling) is ~20x slower than copying runs in JS",
-    create: (b, original) => original && createDepthToSpace(b, original),
-  },
-  {
-    kernelName: 'Identity',
-    backend: 'wasm',
-    reason:
-      "shares memory instead of copying; tfjs-wasm's copy trips tfjs' IS_TEST leak check in every customGrad op (dense layers)",
-    create: (_b, original) => original && createSharedIdentity(original),
-  },
-  {
-    kernelName: 'UnsortedSegmentSum',
-    backend: 'wasm',
-    reason: 'missing in tfjs-wasm: the gradient of gather (embedding layers, conditional GANs)',
-    create: (b, original) => createUnsortedSegmentSum(b, original),
-  },
-  {
     kernelName: 'DepthwiseConv2dNativeBackpropFilter',
     backend: 'wasm',
     reason: 'missing in tfjs-wasm: direct JS loop (no gankit architecture uses depthwise convs yet)',
@@ -139,40 +115,17 @@ const SPECS: readonly KernelSpec[] = [
     create: (b, original) => createDepthwiseBackpropInput(b, original),
   },
   {
-    kernelName: 'Slice',
+    kernelName: 'UnsortedSegmentSum',
+    backend: 'wasm',
+    reason: 'missing in tfjs-wasm: the gradient of gather (embedding layers, conditional GANs)',
+    create: (b, original) => createUnsortedSegmentSum(b, original),
+  },
+  {
+    kernelName: 'BatchMatMul',
     backend: 'wasm',
     reason:
-      "tfjs-wasm's Slice copies the whole input out of the heap first (GC pressure: 10-20 ms medians on MB-sized tensors)",
-    create: (b, original) => original && createSlice(b, original),
-  },
-  {
-    kernelName: 'SplitV',
-    backend: 'wasm',
-    reason: "concat's gradient; tfjs-wasm's copies the whole input once per output",
-    create: (b, original) => original && createSplitV(b, original),
-  },
-  {
-    kernelName: 'ResizeNearestNeighbor',
-    backend: 'wasm',
-    reason: "upSampling2d 'nearest': a gather of whole pixels instead of tfjs-wasm's per-value loop",
-    create: (b, original) => original && createResizeNearestNeighbor(b, original),
-  },
-  ...(['wasm', 'cpu'] as const).map(
-    (backend): KernelSpec => ({
-      kernelName: 'ResizeNearestNeighborGrad',
-      backend,
-      reason:
-        backend === 'wasm'
-          ? "upSampling2d 'nearest' gradient: average pooling times the block area (integer factors) or a scatter-add, instead of tfjs-wasm's window search per value"
-          : "upSampling2d 'nearest' gradient: the cpu backend's is wrong (misses contributions; NaN when downsampling)",
-      create: (b, original) => original && createResizeNearestNeighborGrad(b, original),
-    }),
-  ),
-  {
-    kernelName: 'ResizeBilinearGrad',
-    backend: 'cpu',
-    reason: "upSampling2d 'bilinear' gradient: the cpu backend's has the wrong shape for non-square images",
-    create: (b, original) => original && createResizeBilinearGrad(b, original),
+      'tfjs-wasm runs transposed products (every dense gradient) at ~1.7 GFLOP/s: transpose first, then the XNNPACK path',
+    create: (b, original) => original && createBatchMatMul(b, original),
   },
   {
     kernelName: 'MaxPoolGrad',
@@ -188,23 +141,68 @@ const SPECS: readonly KernelSpec[] = [
       "averagePooling2d gradient for tiling windows (2x2 stride 2): a copy-upsample instead of tfjs-wasm's gather per value",
     create: (b, original) => original && createAvgPoolGrad(b, original),
   },
-  ...(['wasm', 'cpu'] as const).flatMap((backend) =>
-    (['Sum', 'Mean'] as const).map(
-      (kernelName): KernelSpec => ({
-        kernelName,
-        backend,
-        reason:
-          'reductions over leading axes (bias and batch-norm gradients) as one ones-vector matrix product',
-        create: (b, original) => original && createLeadingAxesReduction(kernelName, b, original),
-      }),
-    ),
-  ),
+  {
+    kernelName: 'ResizeNearestNeighbor',
+    backend: 'wasm',
+    reason: "upSampling2d 'nearest': a gather of whole pixels instead of tfjs-wasm's per-value loop",
+    create: (b, original) => original && createResizeNearestNeighbor(b, original),
+  },
+  {
+    kernelName: 'ResizeNearestNeighborGrad',
+    backend: 'wasm',
+    reason:
+      "upSampling2d 'nearest' gradient: average pooling times the block area (integer factors) or a scatter-add, instead of tfjs-wasm's window search per value",
+    create: (b, original) => original && createResizeNearestNeighborGrad(b, original),
+  },
   {
     kernelName: 'Tile',
+    backend: 'wasm',
+    reason: "tfjs-wasm's Tile (used by batch norm's gradient) is ~50x slower than copying blocks in JS",
+    create: (b, original) => original && createTile(b, original),
+  },
+  {
+    kernelName: 'DepthToSpace',
+    backend: 'wasm',
+    reason: "tfjs-wasm's DepthToSpace (sub-pixel upsampling) is ~20x slower than copying runs in JS",
+    create: (b, original) => original && createDepthToSpace(b, original),
+  },
+  {
+    kernelName: 'LeakyRelu',
+    backend: 'wasm',
+    reason: "tfjs-wasm's LeakyRelu is a plain loop (~30x slower than its XNNPACK Prelu, which this calls)",
+    create: (b, original) => original && createLeakyReluViaPrelu(b, original),
+  },
+  leadingAxes('Sum', 'wasm'),
+  leadingAxes('Mean', 'wasm'),
+  {
+    kernelName: 'Slice',
+    backend: 'wasm',
+    reason:
+      "tfjs-wasm's Slice copies the whole input out of the heap first (GC pressure: 10-20 ms medians on MB-sized tensors)",
+    create: (b, original) => original && createSlice(b, original),
+  },
+  {
+    kernelName: 'SplitV',
+    backend: 'wasm',
+    reason: "concat's gradient; tfjs-wasm's copies the whole input once per output",
+    create: (b, original) => original && createSplitV(b, original),
+  },
+  {
+    kernelName: 'Identity',
+    backend: 'wasm',
+    reason:
+      "shares memory instead of copying; tfjs-wasm's copy trips tfjs' IS_TEST leak check in every customGrad op (dense layers)",
+    create: (_b, original) => original && createSharedIdentity(original),
+  },
+];
+
+const CPU_SPECS: readonly KernelSpec[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
     backend: 'cpu',
     reason:
-      "the cpu backend's Tile indexes every value through a TensorBuffer (~30 ms for batch norm's gradient)",
-    create: (b, original) => original && createTile(b, original),
+      "the cpu backend's loop order takes about a minute for one DCGAN layer: one forward Conv2D of x^T with dy^T instead",
+    create: (b, original) => createConv2DBackpropFilter(b, original),
   },
   {
     kernelName: 'Conv2DBackpropInput',
@@ -214,13 +212,30 @@ const SPECS: readonly KernelSpec[] = [
     create: (b, original) => createConv2DBackpropInput(b, original, { phases: false }),
   },
   {
-    kernelName: 'Conv2DBackpropFilter',
+    kernelName: 'ResizeNearestNeighborGrad',
     backend: 'cpu',
     reason:
-      "the cpu backend's loop order takes about a minute for one DCGAN layer: one forward Conv2D of x^T with dy^T instead",
-    create: (b, original) => createConv2DBackpropFilter(b, original),
+      "upSampling2d 'nearest' gradient: the cpu backend's is wrong (misses contributions; NaN when downsampling)",
+    create: (b, original) => original && createResizeNearestNeighborGrad(b, original),
   },
+  {
+    kernelName: 'ResizeBilinearGrad',
+    backend: 'cpu',
+    reason: "upSampling2d 'bilinear' gradient: the cpu backend's has the wrong shape for non-square images",
+    create: (b, original) => original && createResizeBilinearGrad(b, original),
+  },
+  {
+    kernelName: 'Tile',
+    backend: 'cpu',
+    reason:
+      "the cpu backend's Tile indexes every value through a TensorBuffer (~30 ms for batch norm's gradient)",
+    create: (b, original) => original && createTile(b, original),
+  },
+  leadingAxes('Sum', 'cpu'),
+  leadingAxes('Mean', 'cpu'),
 ];
+
+const SPECS: readonly KernelSpec[] = [...WASM_SPECS, ...CPU_SPECS];
 
 interface BackendState {
   /** The kernel each registration replaced (undefined: the backend had none). */
@@ -400,6 +415,32 @@ export function listTrainingKernels(): TrainingKernelInfo[] {
     reason: spec.reason,
     active: states.get(spec.backend)?.originals.has(spec.kernelName) ?? false,
   }));
+}
+
+/**
+ * Formats a {@link TrainingKernelReport} as the lines gankit prints at start-up (for
+ * `setupBackend`'s `onCpuBackendReady` hook).
+ *
+ * @param report - what {@link registerTrainingKernels} returned
+ * @returns human-readable lines, one per category that is not empty
+ * @example
+ * ```ts
+ * import { formatTrainingKernelReport, registerTrainingKernels } from '@gankit/core';
+ * console.log(formatTrainingKernelReport(registerTrainingKernels('cpu')).join('\n'));
+ * ```
+ * @category Backends
+ */
+export function formatTrainingKernelReport(report: TrainingKernelReport): string[] {
+  const lines: string[] = [];
+  const again = report.changed ? '' : ' (already registered)';
+  if (report.added.length > 0) {
+    lines.push(`training kernels (${report.backend}): added ${report.added.join(', ')}${again}`);
+  }
+  if (report.replaced.length > 0) {
+    lines.push(`training kernels (${report.backend}): faster or fixed ${report.replaced.join(', ')}${again}`);
+  }
+  if (report.gradients.length > 0) lines.push(`gradients added: ${report.gradients.join(', ')}`);
+  return lines;
 }
 
 /**
