@@ -117,7 +117,7 @@ export function randomInterpolates(real: tf.Tensor, fake: tf.Tensor, seed?: numb
  *
  * Second-order gradients: tfjs differentiates twice correctly through dense, conv2d,
  * conv2dTranspose, flatten, reshape, globalAveragePooling2d, layerNormalization,
- * batchNormalization, dropout and gankit's SpectralNormalization wrapper, with the activations
+ * batchNormalization and gankit's SpectralNormalization wrapper, with the activations
  * linear, relu, relu6, leakyReLU, prelu, selu, softplus, softsign, hardSigmoid and gelu (checked
  * against finite differences on the cpu and wasm backends). tanh, sigmoid, swish, mish,
  * gelu_new, elu, exp, softmax and logSoftmax give wrong second-order gradients in tfjs 4.22, and

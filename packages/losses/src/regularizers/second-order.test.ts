@@ -163,8 +163,8 @@ function worstRelativeError(
   return { worst, checked };
 }
 
-async function registerWasmTrainingKernels(): Promise<void> {
-  // helper kernels from @gankit/core: wasm lacks Conv2DBackpropFilter without them
+async function registerGankitTrainingKernels(backend: 'wasm' | 'cpu'): Promise<void> {
+  // training kernels from @gankit/core: wasm lacks Conv2DBackpropFilter without them
   // prefer the kernels' public entry once it exists
   const found = import.meta.glob<{ registerTrainingKernels?: (b: 'wasm') => unknown }>([
     '../../../core/src/backend/kernels/index.ts',
@@ -175,26 +175,32 @@ async function registerWasmTrainingKernels(): Promise<void> {
   )[0];
   const mod = path ? await found[path]!() : undefined;
   if (!mod?.registerTrainingKernels) throw new Error('gankit training kernels not found');
-  mod.registerTrainingKernels('wasm');
+  mod.registerTrainingKernels(backend as 'wasm');
 }
 
-describe.each(['cpu', 'wasm'] as const)('second-order gradients on %s', (backend) => {
-  let isTest: boolean;
-  beforeAll(async () => {
-    isTest = tf.env().getBool('IS_TEST');
-    // tfjs' IS_TEST leak check misfires on wasm for fused ops run under a gradient tape
-    if (backend === 'wasm') tf.env().set('IS_TEST', false);
-    await tf.setBackend(backend);
-    if (backend === 'wasm') await registerWasmTrainingKernels();
-  });
-  afterAll(async () => {
-    tf.env().set('IS_TEST', isTest);
-    await tf.setBackend('cpu');
-  });
+// plain cpu first: registering gankit's cpu kernels is global and comes last
+describe.each(['cpu', 'wasm', 'cpu with gankit kernels'] as const)(
+  'second-order gradients on %s',
+  (variant) => {
+    const backend = variant === 'wasm' ? 'wasm' : 'cpu';
+    let isTest: boolean;
+    beforeAll(async () => {
+      isTest = tf.env().getBool('IS_TEST');
+      // tfjs' IS_TEST leak check misfires on wasm for fused ops run under a gradient tape
+      if (backend === 'wasm') tf.env().set('IS_TEST', false);
+      await tf.setBackend(backend);
+      if (variant !== 'cpu') await registerGankitTrainingKernels(backend);
+    });
+    afterAll(async () => {
+      tf.env().set('IS_TEST', isTest);
+      await tf.setBackend('cpu');
+    });
 
-  it.each(Object.entries(SUPPORTED))(
-    'R1 and the gradient penalty match finite differences through %s',
-    (_name, build) => {
+    // gankit's cpu kernels replace convolution gradients only
+    const supported = Object.entries(SUPPORTED).filter(
+      ([name]) => variant !== 'cpu with gankit kernels' || /conv/.test(name),
+    );
+    it.each(supported)('R1 and the gradient penalty match finite differences through %s', (_name, build) => {
       const model = build();
       const shape = model.inputs[0]!.shape.slice(1) as number[];
       const real = tf.randomNormal([3, ...shape], 0, 1, 'float32', 7);
@@ -208,46 +214,63 @@ describe.each(['cpu', 'wasm'] as const)('second-order gradients on %s', (backend
       expect(gp.worst).toBeLessThan(2e-2);
       tf.dispose([real, fake]);
       model.dispose();
-    },
-  );
+    });
 
-  it('R1 through spectral normalization in training mode matches finite differences once u has converged', () => {
-    const model = convCritic(leaky, true)();
-    const real = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 7);
-    const critic = (x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor;
-    for (let i = 0; i < 60; i++) tf.dispose(critic(real));
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { worst } = worstRelativeError(() => r1Penalty(critic, real), vars);
-    expect(worst).toBeLessThan(3e-2);
-    real.dispose();
-    model.dispose();
-  });
-
-  it.each(Object.entries(UNSUPPORTED))(
-    'refuses a critic with %s when differentiated, and computes its value otherwise',
-    (_name, [build, pattern]) => {
-      const model = build();
-      const shape = model.inputs[0]!.shape.slice(1) as number[];
-      const real = tf.randomNormal([2, ...shape], 0, 1, 'float32', 7);
-      const critic = (x: tf.Tensor) => model.apply(x) as tf.Tensor;
+    it('R1 and the gradient penalty match finite differences through batchNormalization in training mode', () => {
+      const model = convCritic((m) => {
+        m.add(tfl.layers.batchNormalization({}));
+        leaky(m);
+      })();
+      const real = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 7);
+      const fake = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 8);
+      const critic = (x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor;
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const before = tf.memory().numTensors;
-      let error: unknown;
-      try {
-        tf.variableGrads(() => r1Penalty(critic, real), vars);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(GanError);
-      expect((error as GanError).code).toBe('UNSUPPORTED');
-      expect((error as GanError).message).toMatch(/^r1Penalty: /);
-      expect((error as GanError).message).toMatch(pattern);
-      expect((error as GanError).message).toMatch(/Supported: dense, conv2d/);
-      expect(tf.memory().numTensors).toBe(before);
-      const value = r1Penalty(critic, real);
-      expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
-      tf.dispose([value, real]);
+      expect(worstRelativeError(() => r1Penalty(critic, real), vars).worst).toBeLessThan(2e-2);
+      expect(
+        worstRelativeError(() => gradientPenalty(critic, real, fake, { seed: 3 }), vars).worst,
+      ).toBeLessThan(2e-2);
+      tf.dispose([real, fake]);
       model.dispose();
-    },
-  );
-});
+    });
+
+    it('R1 through spectral normalization in training mode matches finite differences once u has converged', () => {
+      const model = convCritic(leaky, true)();
+      const real = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 7);
+      const critic = (x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor;
+      for (let i = 0; i < 60; i++) tf.dispose(critic(real));
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { worst } = worstRelativeError(() => r1Penalty(critic, real), vars);
+      expect(worst).toBeLessThan(3e-2);
+      real.dispose();
+      model.dispose();
+    });
+
+    it.each(Object.entries(UNSUPPORTED).filter(() => variant !== 'cpu with gankit kernels'))(
+      'refuses a critic with %s when differentiated, and computes its value otherwise',
+      (_name, [build, pattern]) => {
+        const model = build();
+        const shape = model.inputs[0]!.shape.slice(1) as number[];
+        const real = tf.randomNormal([2, ...shape], 0, 1, 'float32', 7);
+        const critic = (x: tf.Tensor) => model.apply(x) as tf.Tensor;
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const before = tf.memory().numTensors;
+        let error: unknown;
+        try {
+          tf.variableGrads(() => r1Penalty(critic, real), vars);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(GanError);
+        expect((error as GanError).code).toBe('UNSUPPORTED');
+        expect((error as GanError).message).toMatch(/^r1Penalty: /);
+        expect((error as GanError).message).toMatch(pattern);
+        expect((error as GanError).message).toMatch(/Supported: dense, conv2d/);
+        expect(tf.memory().numTensors).toBe(before);
+        const value = r1Penalty(critic, real);
+        expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
+        tf.dispose([value, real]);
+        model.dispose();
+      },
+    );
+  },
+);

@@ -55,7 +55,7 @@ const GRADIENT_KERNEL_SOURCE: Record<string, string> = {
  * checked against finite differences on the cpu and wasm backends.
  */
 export const SECOND_ORDER_SUPPORTED =
-  'dense, conv2d, conv2dTranspose, flatten, reshape, globalAveragePooling2d, layerNormalization, batchNormalization, dropout, SpectralNormalization; activations linear, relu, relu6, leakyReLU, prelu, selu, softplus, softsign, hardSigmoid, gelu';
+  'dense, conv2d, conv2dTranspose, flatten, reshape, globalAveragePooling2d, layerNormalization, batchNormalization, SpectralNormalization; activations linear, relu, relu6, leakyReLU, prelu, selu, softplus, softsign, hardSigmoid, gelu';
 
 let registered = false;
 
