@@ -13,6 +13,18 @@ export type { DcganDiscriminatorOptions, DcganGeneratorOptions } from './archite
 export { dcganDiscriminator, dcganGenerator } from './architectures/dcgan.js';
 export type { MlpDiscriminatorOptions, MlpGeneratorOptions } from './architectures/mlp.js';
 export { mlpDiscriminator, mlpGenerator } from './architectures/mlp.js';
+export type {
+  TrainingKernelBackend,
+  TrainingKernelInfo,
+  TrainingKernelReport,
+} from './backend/kernels/index.js';
+export {
+  getOriginalKernel,
+  listTrainingKernels,
+  registerTrainingKernels,
+  restoreOriginalKernels,
+  TRAINING_GRADIENTS,
+} from './backend/kernels/index.js';
 export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';
 export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
 export { writeDirAtomic, writeFileAtomic } from './checkpoint/atomic.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanError } from '../errors/gan-error.js';
+import { registerTrainingKernels } from './kernels/index.js';
 
 /**
  * Which compute backend to run on. `auto` tries, in order: `tensorflow-gpu` (tfjs-node-gpu,
@@ -42,10 +43,10 @@ export interface SetupBackendOptions {
   /** Backend to use (default `auto`). */
   backend?: BackendChoice;
   /**
-   * Called once the wasm or cpu backend is active, before any model is built. gankit's
-   * CLI passes its training-kernel registration here; tests can pass a spy.
+   * Register gankit's training kernels when the wasm or cpu backend is chosen (default true):
+   * without them wasm cannot train convolutions and cpu takes about a minute per conv gradient.
    */
-  onCpuBackendReady?: (tfjsBackend: 'wasm' | 'cpu') => string[] | Promise<string[]>;
+  trainingKernels?: boolean;
 }
 
 interface Attempt {
@@ -61,7 +62,11 @@ async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
     await import(pkg);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    const notInstalled = /Cannot find (module|package)/.test(String(msg));
+    const code = (e as { code?: string }).code;
+    const notInstalled =
+      code === 'ERR_MODULE_NOT_FOUND' ||
+      code === 'MODULE_NOT_FOUND' ||
+      /Cannot find (module|package)|Could not resolve/.test(String(msg));
     return {
       ok: false,
       reason: notInstalled
@@ -157,8 +162,12 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
     await tf.ready();
     const details = [...(attempt.details ?? [])];
     const tfjsBackend = tfjsNames[name];
-    if ((tfjsBackend === 'wasm' || tfjsBackend === 'cpu') && options.onCpuBackendReady) {
-      details.push(...(await options.onCpuBackendReady(tfjsBackend)));
+    if ((tfjsBackend === 'wasm' || tfjsBackend === 'cpu') && options.trainingKernels !== false) {
+      const kernels = registerTrainingKernels(tfjsBackend);
+      const n = kernels.added.length + kernels.replaced.length;
+      details.push(
+        `gankit training kernels: ${n} registered for ${tfjsBackend} (added ${kernels.added.join(', ') || 'none'}; replaced ${kernels.replaced.join(', ') || 'none'})`,
+      );
     }
     return {
       requested,

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { GanError } from '../errors/gan-error.js';
+import { formatBackendReport, setupBackend } from './setup.js';
+
+describe('setupBackend', () => {
+  it('auto picks wasm here and says why it skipped the native backends', async () => {
+    const report = await setupBackend({ backend: 'auto' });
+    expect(report.chosen).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(report.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    expect(report.skipped[0]!.reason).toMatch(/tfjs-node-gpu is not installed/);
+    const text = formatBackendReport(report).join('\n');
+    expect(text).toMatch(/^backend: wasm \(/);
+    expect(text).toMatch(/gankit training kernels: \d+ registered for wasm/);
+  });
+
+  it('uses cpu when asked and registers its kernel replacements', async () => {
+    const report = await setupBackend({ backend: 'cpu' });
+    expect(report).toMatchObject({ chosen: 'cpu', requested: 'cpu', tfjsBackend: 'cpu' });
+    expect(report.details.join()).toMatch(/Conv2DBackpropFilter/);
+  });
+
+  it('fails clearly for a named backend that is not installed, or an unknown name', async () => {
+    await expect(setupBackend({ backend: 'tensorflow' })).rejects.toThrow(
+      new GanError(
+        'BACKEND_UNAVAILABLE',
+        "setupBackend: backend 'tensorflow' is unavailable: @tensorflow/tfjs-node is not installed (optional: it downloads libtensorflow at install time)",
+      ),
+    );
+    await expect(setupBackend({ backend: 'cuda' as never })).rejects.toThrow(
+      "setupBackend: backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got 'cuda'",
+    );
+  });
+});
