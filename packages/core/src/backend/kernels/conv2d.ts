@@ -533,31 +533,19 @@ export function createConv2DBackpropFilter(
 
 /**
  * The Conv2DBackpropInput kernel for `backendName` (conv2d's input gradient and
- * conv2dTranspose's forward pass), composed of its Conv2D and BatchMatMul kernels. With
- * `phases: false` (the cpu backend, whose own kernel beats its Conv2D there) only the
- * matrix-product form is used and every other call goes to `original`.
+ * conv2dTranspose's forward pass), composed of its Conv2D and BatchMatMul kernels. (Not used
+ * on cpu: there the backend's own kernel beats both forms.)
  */
-export function createConv2DBackpropInput(
-  backendName: string,
-  original: KernelImpl | undefined,
-  options: { phases: boolean } = { phases: true },
-): KernelImpl {
+export function createConv2DBackpropInput(backendName: string, original: KernelImpl | undefined): KernelImpl {
   const kernel = 'Conv2DBackpropInput';
   return (args: KernelArgs) => {
     const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
     const dy = requireInput(kernel, args.inputs, 'dy');
     const filter = requireInput(kernel, args.inputs, 'filter');
-    const handled = isChannelsLast(attrs.dataFormat) && dy.dtype === 'float32' && filter.dtype === 'float32';
-    if (handled && options.phases) {
-      return withScope(args.backend, backendName, (scope) => conv2dBackpropInput(scope, dy, filter, attrs));
+    if (!isChannelsLast(attrs.dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+      if (original) return original(args);
+      throw unsupported(kernel, `dataFormat ${attrs.dataFormat} with dtypes ${dy.dtype}/${filter.dtype}`);
     }
-    if (handled) {
-      const info = backpropInputInfo(dy, filter, attrs);
-      if (inputGradPrefersMatMul(info) || !original) {
-        return withScope(args.backend, backendName, (scope) => inputGradViaMatMul(scope, dy, filter, info));
-      }
-    }
-    if (original) return original(args);
-    throw unsupported(kernel, `dataFormat ${attrs.dataFormat} with dtypes ${dy.dtype}/${filter.dtype}`);
+    return withScope(args.backend, backendName, (scope) => conv2dBackpropInput(scope, dy, filter, attrs));
   };
 }

@@ -205,13 +205,6 @@ const CPU_SPECS: readonly KernelSpec[] = [
     create: (b, original) => createConv2DBackpropFilter(b, original),
   },
   {
-    kernelName: 'Conv2DBackpropInput',
-    backend: 'cpu',
-    reason:
-      'few input channels (Ci*kh*kw <= 32: a generator output layer): one matrix product and a scatter; otherwise the cpu kernel',
-    create: (b, original) => createConv2DBackpropInput(b, original, { phases: false }),
-  },
-  {
     kernelName: 'ResizeNearestNeighborGrad',
     backend: 'cpu',
     reason:
