@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
-const expected = { core: 'GanError', losses: 'getAdversarialLoss', encoders: 'cnnEncoder', trainers: 'Trainer', cli: 'runCli' };
+const expected = { core: 'GanError', losses: 'getAdversarialLoss', encoders: 'cnnEncoder', trainers: 'Trainer', metrics: 'modeCoverage', cli: 'runCli' };
 let failed = false;
 for (const pkg of readdirSync(new URL('../packages/', import.meta.url))) {
   const name = expected[pkg];
