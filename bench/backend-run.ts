@@ -1,0 +1,109 @@
+import { registerTrainingKernels } from '../packages/core/src/backend/kernels/index.js';
+import { formatBackendReport, setupBackend } from '../packages/core/src/backend/setup.js';
+import { enableWasmThreads } from '../packages/core/src/backend/threads/index.js';
+import { buildDcganBench } from './dcgan-step.js';
+import { benchKernels, type KernelResult } from './kernels.js';
+import { median, othersMeter, timeIt } from './timing.js';
+
+/** The backends the bench knows: wasm with threads, wasm single-threaded, pure-JS cpu. */
+export type BenchBackend = 'wasm-threads' | 'wasm' | 'cpu';
+
+/** Everything one backend's child process measured. */
+export interface BackendOutcome {
+  backend: BenchBackend;
+  ok: boolean;
+  reason?: string;
+  /** Lines describing the backend set-up (chosen backend, threads, kernels). */
+  setup: string[];
+  step?: {
+    medianMs: number;
+    times: number[];
+    dLoss: number;
+    gLoss: number;
+    /** CPU used by other processes during the timed steps, in cores (null: unknown). */
+    othersCores: number | null;
+  };
+  stepError?: string;
+  inference?: { medianMs: number; times: number[] };
+  kernels?: KernelResult[];
+  maxRssKb?: number;
+}
+
+function registerGankitKernels(backend: 'wasm' | 'cpu'): string[] {
+  // idempotent: setupBackend may already have registered them
+  const r = registerTrainingKernels(backend);
+  if (!r.changed) return [];
+  const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
+  return [`gankit training kernels for ${backend}: added ${list(r.added)}; replaced ${list(r.replaced)}`];
+}
+
+async function setup(backend: BenchBackend, threads: number): Promise<{ lines: string[]; skip?: string }> {
+  const lines: string[] = [];
+  if (backend !== 'cpu') {
+    // wasm starts here, threaded or explicitly single-threaded, whatever setupBackend's default
+    const report = await enableWasmThreads({ threads: backend === 'wasm' ? 1 : threads });
+    lines.push(`wasm threads: ${report.threads} (${report.reason})`, ...report.details);
+    if (backend === 'wasm-threads' && !report.enabled) {
+      return { lines, skip: `threads not in use: ${report.reason}` };
+    }
+  }
+  const report = await setupBackend({ backend: backend === 'cpu' ? 'cpu' : 'wasm' });
+  lines.push(...formatBackendReport(report), ...registerGankitKernels(backend === 'cpu' ? 'cpu' : 'wasm'));
+  return { lines };
+}
+
+/** How much to measure: the pure-JS cpu backend takes ~20 s per step, so it gets less. */
+export interface RunOptions {
+  /** Timed steps after the warm-up ones. */
+  steps: number;
+  /** Untimed steps first (kernel set-up, JIT). */
+  warmup: number;
+  /** Threads for wasm-threads. */
+  threads: number;
+  /** Time budget per kernel and the least number of timed calls. */
+  kernelBudgetMs: number;
+  kernelMinReps: number;
+  /** Generator inference calls timed. */
+  inferenceReps: number;
+}
+
+/**
+ * Runs the whole measurement for one backend in this process: set-up, the DCGAN step
+ * (warm-up steps, then timed ones), generator inference, per-kernel timings, peak RSS.
+ */
+export async function runBackend(backend: BenchBackend, options: RunOptions): Promise<BackendOutcome> {
+  let lines: string[] = [];
+  try {
+    const s = await setup(backend, options.threads);
+    lines = s.lines;
+    if (s.skip) return { backend, ok: false, reason: s.skip, setup: lines };
+  } catch (e) {
+    return { backend, ok: false, reason: String(e).split('\n')[0], setup: lines };
+  }
+  const outcome: BackendOutcome = { backend, ok: true, setup: lines };
+  const bench = buildDcganBench();
+  try {
+    let last = { dLoss: Number.NaN, gLoss: Number.NaN };
+    const stepOnce = async () => {
+      last = await bench.step();
+    };
+    await timeIt(stepOnce, 0, options.warmup);
+    const others = othersMeter();
+    const times = await timeIt(stepOnce, options.steps, 0);
+    const othersCores = others();
+    if (!Number.isFinite(last.dLoss) || !Number.isFinite(last.gLoss)) {
+      throw new Error(`non-finite losses D ${last.dLoss} G ${last.gLoss}`);
+    }
+    outcome.step = { medianMs: median(times), times, ...last, othersCores };
+  } catch (e) {
+    outcome.stepError = String(e).split('\n')[0];
+  }
+  try {
+    const times = await timeIt(() => bench.generate(), options.inferenceReps, 2);
+    outcome.inference = { medianMs: median(times), times };
+  } catch {}
+  bench.dispose();
+  outcome.kernels = await benchKernels(options.kernelBudgetMs, options.kernelMinReps);
+  outcome.maxRssKb = process.resourceUsage().maxRSS;
+  return outcome;
+}
