@@ -22,7 +22,7 @@ const dcganFashion: TrainConfig = {
     latentDim: 100,
     generatorWidth: 32,
     discriminatorWidth: 32,
-    discriminatorBatchNorm: false,
+    discriminatorBatchNorm: true,
   },
   loss: 'non-saturating',
   discriminatorSteps: 1,
