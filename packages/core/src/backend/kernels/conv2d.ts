@@ -11,6 +11,7 @@ import {
   type KernelImpl,
   type KernelScope,
   requireInput,
+  runCopier,
   shape4,
   withScope,
 } from './kernel-scope.js';
@@ -27,17 +28,28 @@ export interface GemmLimits {
   maxValues: number;
 }
 
-// Where the matrix-product forms beat the forward-conv forms, measured on wasm and cpu (see
-// index.ts); 8M values is 32 MB of cols.
-const gemmLimits: GemmLimits = { filterRows: 256, inputRows: 32, maxValues: 1 << 23 };
+// Where the matrix-product forms beat the forward-conv forms, measured with fresh tensors
+// (XNNPACK packs a product's right operand anew for each new tensor): on wasm filter
+// gradients up to Ci*kh*kw = 64 and input gradients up to 32; on cpu filter gradients up to
+// 256 (its own input-gradient kernel is kept). 8M values is 32 MB of cols.
+const LIMITS: Record<string, GemmLimits> = {
+  wasm: { filterRows: 64, inputRows: 32, maxValues: 1 << 23 },
+  cpu: { filterRows: 256, inputRows: 32, maxValues: 1 << 23 },
+};
+let override: Partial<GemmLimits> = {};
+
+function limitsFor(backendName: string): GemmLimits {
+  return { ...(LIMITS[backendName] ?? LIMITS.wasm!), ...override };
+}
 
 /**
- * For benchmarks and tests: changes the limits of the matrix-product forms (0 rows: never,
- * Infinity: always); returns the previous limits.
+ * For benchmarks and tests: overrides the limits of the matrix-product forms on every backend
+ * (0 rows: never, Infinity: always); `{}` restores the measured defaults. Returns the
+ * previous override.
  */
-export function setGemmLimits(limits: Partial<GemmLimits>): GemmLimits {
-  const previous = { ...gemmLimits };
-  Object.assign(gemmLimits, limits);
+export function setGemmLimits(limits: Partial<GemmLimits>): Partial<GemmLimits> {
+  const previous = override;
+  override = { ...limits };
   return previous;
 }
 
@@ -164,12 +176,11 @@ function filterGradViaConv(
   );
   // g is [Ci, rows, cols, Co]; dW[a,b,i,:] = g[i,a,b,:] for a < kh, b < kw.
   return scope.output([kh, kw, ci, co], 'float32', (out) => {
-    const src = scope.viewF32(g);
+    const copy = runCopier(scope.view(g), out);
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
         for (let i = 0; i < ci; i++) {
-          const from = ((i * vert.rows + a) * horz.rows + b) * co;
-          out.set(src.subarray(from, from + co), ((a * kw + b) * ci + i) * co);
+          copy(((i * vert.rows + a) * horz.rows + b) * co, ((a * kw + b) * ci + i) * co, co);
         }
       }
     }
@@ -194,7 +205,10 @@ function filterGradViaMatMul(
   const { top, left } = info.padInfo;
   const rows = kh * kw * ci;
   // Images per product, so that cols stays under maxValues; partial dWs are summed.
-  const chunk = Math.max(1, Math.min(n, Math.floor(gemmLimits.maxValues / (rows * ho * wo))));
+  const chunk = Math.max(
+    1,
+    Math.min(n, Math.floor(limitsFor(scope.backendName).maxValues / (rows * ho * wo))),
+  );
   const sum = new Float32Array(rows * co);
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const n1 = Math.min(n, n0 + chunk);
@@ -267,7 +281,8 @@ export function conv2dBackpropFilter(
       `${kernel}: filterShape[2] (${filterShape[2]}) must match the channels of x (${x.shape[3]})`,
     );
   }
-  const viaMatMul = filterShape[0] * filterShape[1] * filterShape[2] <= gemmLimits.filterRows;
+  const viaMatMul =
+    filterShape[0] * filterShape[1] * filterShape[2] <= limitsFor(scope.backendName).filterRows;
   return viaMatMul ? filterGradViaMatMul(scope, x, dy, info) : filterGradViaConv(scope, x, dy, info);
 }
 
@@ -398,17 +413,22 @@ function inputGradViaPhases(
     if (live.length < rows.length * cols.length) out.fill(0);
     live.forEach(([ph, pw], i) => {
       const conv = convs[i]!;
-      const src = scope.viewF32(conv);
+      const src = scope.view(conv);
+      const copy = runCopier(src, out);
       const convH = conv.shape[1]!;
       const convW = conv.shape[2]!;
       for (let b = 0; b < n; b++) {
         for (let qh = 0; qh < ph.count; qh++) {
           const srcRow = ((b * convH + ph.offset + qh) * convW + pw.offset) * ci;
           const dstRow = ((b * h + qh * sh + ph.phase) * w + pw.phase) * ci;
-          for (let qw = 0; qw < pw.count; qw++) {
-            const from = srcRow + qw * ci;
-            const to = dstRow + qw * sw * ci;
-            for (let c = 0; c < ci; c++) out[to + c] = src[from + c]!;
+          if (ci >= 8) {
+            for (let qw = 0; qw < pw.count; qw++) copy(srcRow + qw * ci, dstRow + qw * sw * ci, ci);
+          } else {
+            for (let qw = 0; qw < pw.count; qw++) {
+              const from = srcRow + qw * ci;
+              const to = dstRow + qw * sw * ci;
+              for (let c = 0; c < ci; c++) out[to + c] = src[from + c]!;
+            }
           }
         }
       }
@@ -469,10 +489,11 @@ function inputGradViaMatMul(
  * Whether dx of this conv takes the matrix-product form: few input channels (Ci*kh*kw within
  * the limit) and a cols matrix that fits in memory.
  */
-function inputGradPrefersMatMul(info: backend_util.Conv2DInfo): boolean {
+function inputGradPrefersMatMul(info: backend_util.Conv2DInfo, backendName: string): boolean {
+  const limits = limitsFor(backendName);
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
   const values = info.batchSize * info.outHeight * info.outWidth * taps;
-  return taps <= gemmLimits.inputRows && values <= gemmLimits.maxValues;
+  return taps <= limits.inputRows && values <= limits.maxValues;
 }
 
 function backpropInputInfo(
@@ -505,7 +526,7 @@ export function conv2dBackpropInput(
   attrs: Conv2DBackpropInputAttrs,
 ): TensorInfo {
   const info = backpropInputInfo(dy, filter, attrs);
-  return inputGradPrefersMatMul(info)
+  return inputGradPrefersMatMul(info, scope.backendName)
     ? inputGradViaMatMul(scope, dy, filter, info)
     : inputGradViaPhases(scope, dy, filter, info);
 }

@@ -200,3 +200,33 @@ export function withScope<T extends TensorInfo | TensorInfo[]>(
     scope.dispose();
   }
 }
+
+/** Copies `n` values from `src[from]` to `dst[to]`. */
+export type CopyRun = (from: number, to: number, n: number) => void;
+
+/**
+ * A copier of runs from `src` to `dst`. On wasm both are views of the one heap, so a run is a
+ * copyWithin on a view of the whole heap (a memmove, no allocation); elsewhere short runs are
+ * copied in a loop and long ones with subarray() + set().
+ */
+export function runCopier(src: NumericArray, dst: NumericArray): CopyRun {
+  const bytes = dst.BYTES_PER_ELEMENT;
+  if (
+    src.buffer === dst.buffer &&
+    src.BYTES_PER_ELEMENT === bytes &&
+    src.byteOffset % bytes === 0 &&
+    dst.byteOffset % bytes === 0
+  ) {
+    const Ctor = dst.constructor as new (buffer: ArrayBufferLike) => NumericArray;
+    const heap = new Ctor(dst.buffer);
+    const s0 = src.byteOffset / bytes;
+    const d0 = dst.byteOffset / bytes;
+    return (from, to, n) => {
+      heap.copyWithin(d0 + to, s0 + from, s0 + from + n);
+    };
+  }
+  return (from, to, n) => {
+    if (n >= 32) dst.set(src.subarray(from, from + n), to);
+    else for (let k = 0; k < n; k++) dst[to + k] = src[from + k]!;
+  };
+}

@@ -302,6 +302,7 @@ for (const [shape, filterSize, strides, pad] of [
 for (const kernelName of ['Sum', 'Mean']) {
   for (const [shape, axis, keepDims] of [
     [[8, 9, 10, 16], [0, 1, 2], false],
+    [[64, 28, 28, 2], [0, 1, 2], false],
     [[8, 9, 10, 16], [2, 0, 1], true],
     [[100, 64], 0, false],
     [[40, 30, 7], [0, 1], false],

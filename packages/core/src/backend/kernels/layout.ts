@@ -10,17 +10,12 @@ import {
   type KernelImpl,
   type NumericArray,
   requireInput,
+  runCopier,
   stridesOf,
   withScope,
 } from './kernel-scope.js';
 
 const NUMERIC = new Set(['float32', 'int32', 'bool']);
-
-// Copies n values; a loop beats subarray() + set() for short runs.
-function copyRun(src: NumericArray, from: number, dst: NumericArray, to: number, n: number): void {
-  if (n >= 32) dst.set(src.subarray(from, from + n), to);
-  else for (let k = 0; k < n; k++) dst[to + k] = src[from + k]!;
-}
 
 /**
  * Merges neighbouring axes that tile alike (both not repeated, or both of size 1), which
@@ -58,9 +53,10 @@ export function tileInto(
   const rank = shape.length;
   const xStrides = stridesOf(shape);
   const outStrides = stridesOf(shape.map((d, i) => d * reps[i]!));
+  const copy = runCopier(x, out);
   const fill = (axis: number, xOff: number, outOff: number): void => {
     const d = shape[axis]!;
-    if (axis === rank - 1) copyRun(x, xOff, out, outOff, d);
+    if (axis === rank - 1) copy(xOff, outOff, d);
     else
       for (let i = 0; i < d; i++) fill(axis + 1, xOff + i * xStrides[axis]!, outOff + i * outStrides[axis]!);
     const block = d * outStrides[axis]!;
@@ -117,14 +113,14 @@ export function createDepthToSpace(backendName: string, original: KernelImpl): K
     const run = bs * cOut;
     return withScope(args.backend, backendName, (scope) =>
       scope.output([n, h * bs, w * bs, cOut], x.dtype, (out) => {
-        const src = scope.view(x);
+        const copy = runCopier(scope.view(x), out);
         let to = 0;
         for (let b = 0; b < n; b++) {
           for (let r = 0; r < h; r++) {
             const rowBase = (b * h + r) * w * c;
             for (let i = 0; i < bs; i++) {
               for (let col = 0; col < w; col++) {
-                copyRun(src, rowBase + col * c + i * run, out, to, run);
+                copy(rowBase + col * c + i * run, to, run);
                 to += run;
               }
             }

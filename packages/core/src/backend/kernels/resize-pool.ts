@@ -11,6 +11,7 @@ import {
   type KernelImpl,
   type NumericArray,
   requireInput,
+  runCopier,
   withScope,
 } from './kernel-scope.js';
 
@@ -56,6 +57,7 @@ function gatherPixels(
   const outH = rows.length;
   const outW = cols.length;
   const rowLen = outW * c;
+  const copy = runCopier(x, out);
   let to = 0;
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < outH; r++) {
@@ -71,7 +73,7 @@ function gatherPixels(
           else for (let k = 0; k < c; k++) out[to + k] = out[to - c + k]!;
         } else {
           const from = (rowBase + cols[col]!) * c;
-          if (scale === 1 && c >= 32) out.set(x.subarray(from, from + c), to);
+          if (scale === 1) copy(from, to, c);
           else for (let k = 0; k < c; k++) out[to + k] = x[from + k]! * scale;
         }
         to += c;

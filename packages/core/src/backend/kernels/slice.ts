@@ -6,6 +6,7 @@ import {
   type KernelScope,
   type NumericArray,
   requireInput,
+  runCopier,
   sizeOf,
   stridesOf,
   withScope,
@@ -30,12 +31,11 @@ export function copyBox(
   let k = rank - 1;
   while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
   const run = size[k]! * strides[k]!;
+  const copy = runCopier(src, dst);
   let to = 0;
   const walk = (axis: number, from: number): void => {
     if (axis === k) {
-      const start = from + begin[k]! * strides[k]!;
-      if (run >= 32) dst.set(src.subarray(start, start + run), to);
-      else for (let i = 0; i < run; i++) dst[to + i] = src[start + i]!;
+      copy(from + begin[k]! * strides[k]!, to, run);
       to += run;
       return;
     }
