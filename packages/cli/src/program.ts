@@ -54,6 +54,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--backend <name>', `compute backend (${BACKEND_CHOICES.join(', ')})`, backend)
     .option('--data <dir>', "dataset folder, or 'bundled' for the subset shipped with gankit")
     .option('--out <dir>', 'run folder (default runs/<preset>)')
+    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
     .action(async (opts) => {
       await trainCommand(opts, log);
     });
@@ -63,6 +64,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .description('continue a run from its latest checkpoint')
     .argument('<runDir>', 'run folder')
     .option('--steps <n>', 'train N more steps (default: up to the step count in its config)', int(1))
+    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
     .action(async (runDir: string, opts) => {
       await resumeCommand(runDir, opts, log);
     });

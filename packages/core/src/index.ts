@@ -27,6 +27,8 @@ export {
 } from './backend/kernels/index.js';
 export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';
 export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
+export type { WasmThreadsOptions, WasmThreadsReport, WasmThreadsStatus } from './backend/threads/index.js';
+export { disposeWasmThreads, enableWasmThreads, wasmThreadsStatus } from './backend/threads/index.js';
 export { writeDirAtomic, writeFileAtomic } from './checkpoint/atomic.js';
 export type {
   CheckpointContents,

@@ -13,7 +13,7 @@ function versionOf(pkg: string): string {
 
 /** `gankit info`: versions, and which backend `auto` (or the given one) picks and why. */
 export async function infoCommand(
-  options: { backend: BackendChoice },
+  options: { backend: BackendChoice; threads?: number },
   log: (line: string) => void,
 ): Promise<void> {
   log(`gankit ${versionOf('@gankit/cli')}`);
@@ -27,6 +27,9 @@ export async function infoCommand(
   ]) {
     log(`${pkg} ${versionOf(pkg)}`);
   }
-  const report = await setupBackend({ backend: options.backend });
+  const report = await setupBackend({
+    backend: options.backend,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
   for (const line of formatBackendReport(report)) log(line);
 }

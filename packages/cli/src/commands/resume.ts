@@ -7,6 +7,8 @@ import { buildRun, runTraining } from './train.js';
 export interface ResumeFlags {
   /** N more steps after the checkpoint; without it, up to the config's step count. */
   steps?: number;
+  /** wasm threads (default: every core). */
+  threads?: number;
 }
 
 /**
@@ -20,7 +22,7 @@ export async function resumeCommand(
 ): Promise<void> {
   const runDir = path.resolve(runDirArg);
   const config = await readRunConfig(runDir);
-  const run = await buildRun(config, runDir, log);
+  const run = await buildRun(config, runDir, log, flags.threads);
   const step = await run.trainer.restore();
   if (step === undefined) {
     run.strategy.dispose();

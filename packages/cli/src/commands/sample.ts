@@ -10,6 +10,7 @@ export interface SampleFlags {
   seed: number;
   out: string;
   backend: BackendChoice;
+  threads?: number;
 }
 
 /**
@@ -17,7 +18,10 @@ export interface SampleFlags {
  * latent batch. The same run, seed and backend give byte-identical PNGs.
  */
 export async function sampleCommand(flags: SampleFlags, log: (line: string) => void): Promise<string> {
-  await setupBackend({ backend: flags.backend });
+  await setupBackend({
+    backend: flags.backend,
+    ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+  });
   const dir = runPaths(path.resolve(flags.run)).generator;
   let generator: Awaited<ReturnType<typeof loadModel>>;
   try {

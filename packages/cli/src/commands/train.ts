@@ -46,6 +46,7 @@ export interface TrainFlags {
   backend?: BackendChoice;
   data?: string;
   out?: string;
+  threads?: number;
 }
 
 /** Applies command-line overrides to a preset and validates the result. */
@@ -68,8 +69,16 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
 }
 
 /** The trainer and strategy of a run, built from its config (shared by train and resume). */
-export async function buildRun(config: TrainConfig, runDir: string, log: (line: string) => void) {
-  const report = await setupBackend({ backend: config.backend });
+export async function buildRun(
+  config: TrainConfig,
+  runDir: string,
+  log: (line: string) => void,
+  threads?: number,
+) {
+  const report = await setupBackend({
+    backend: config.backend,
+    ...(threads === undefined ? {} : { threads }),
+  });
   for (const line of formatBackendReport(report)) log(line);
   const { training, output } = config;
   const common = {
@@ -219,7 +228,7 @@ export async function trainCommand(flags: TrainFlags, log: (line: string) => voi
     ? path.resolve(flags.out)
     : await nextFreeRunDir(path.resolve('runs', config.preset));
   await assertFreshRunDir(runDir);
-  const run = await buildRun(config, runDir, log);
+  const run = await buildRun(config, runDir, log, flags.threads);
   await writeRunConfig(runDir, config);
   log(
     `run: ${runDir} (${config.preset}, ${config.training.steps} steps of batch ${config.training.batchSize})`,
