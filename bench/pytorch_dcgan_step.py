@@ -11,7 +11,7 @@ Same topology, batch, optimizer and amount of work as bench/dcgan-step.ts:
   not computed in the G update.
 
 Run with Debian's python3 and python3-torch. Prints one JSON object on stdout.
-Usage: pytorch_dcgan_step.py [--threads 2] [--warmup 3] [--steps 10]
+Usage: pytorch_dcgan_step.py [--threads 2] [--warmup 3] [--steps 10] [--extra-s 20]
 """
 
 import argparse
@@ -19,6 +19,8 @@ import json
 import platform
 import statistics
 import time
+
+QUIET_CORES = 0.1
 
 
 def loaded_blas():
@@ -51,6 +53,7 @@ def main():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--batch', type=int, default=64)
+    parser.add_argument('--extra-s', type=float, default=20.0)
     args = parser.parse_args()
 
     try:
@@ -116,18 +119,24 @@ def main():
 
     for _ in range(args.warmup):
         step()
-    times = []
+    # Like the TypeScript side: on a shared machine keep timing (up to --extra-s more seconds)
+    # until --steps steps ran while other processes used under 0.1 of a core.
+    times, others = [], []
     losses = (0.0, 0.0)
-    busy0, own0, wall0 = cpu_busy_ticks(), time.process_time(), time.perf_counter()
-    for _ in range(args.steps):
-        t0 = time.perf_counter()
+    t_start = time.perf_counter()
+    while len(times) < args.steps or (
+        sum(1 for o in others if o is not None and o < QUIET_CORES) < args.steps
+        and time.perf_counter() - t_start < args.extra_s
+    ):
+        busy0, own0, t0 = cpu_busy_ticks(), time.process_time(), time.perf_counter()
         losses = step()
-        times.append((time.perf_counter() - t0) * 1000)
-    busy1, own1, wall1 = cpu_busy_ticks(), time.process_time(), time.perf_counter()
-    # CPU that other processes used meanwhile, in cores (clock ticks are 1/100 s)
-    others = None
-    if busy0 is not None and busy1 is not None:
-        others = max(0.0, ((busy1 - busy0) / 100 - (own1 - own0)) / (wall1 - wall0))
+        busy1, own1, t1 = cpu_busy_ticks(), time.process_time(), time.perf_counter()
+        times.append((t1 - t0) * 1000)
+        # CPU that other processes used meanwhile, in cores (clock ticks are 1/100 s)
+        others.append(None if busy0 is None or busy1 is None
+                      else max(0.0, ((busy1 - busy0) / 100 - (own1 - own0)) / (t1 - t0)))
+    quiet = [t for t, o in zip(times, others) if o is not None and o < QUIET_CORES]
+    quiet_median = len(quiet) >= min(5, args.steps)
 
     g.eval()
     infer = []
@@ -154,11 +163,13 @@ def main():
         'mkldnn': torch.backends.mkldnn.is_available(),
         'blas': loaded_blas(),
         'stepMs': times,
-        'medianStepMs': statistics.median(times),
+        'others': others,
+        'quiet': len(quiet),
+        'quietMedian': quiet_median,
+        'medianStepMs': statistics.median(quiet if quiet_median else times),
         'inferMs': infer,
         'medianInferMs': statistics.median(infer),
         'losses': losses,
-        'othersCores': others,
         'maxRssKb': max_rss_kb,
     }))
 

@@ -67,6 +67,7 @@ async function child(args: Args): Promise<void> {
   const slow = backend === 'cpu';
   const outcome = await runBackend(backend, {
     steps: slow ? args.cpuSteps : args.steps,
+    extraMs: slow ? 0 : 20_000,
     warmup: slow ? 1 : 3,
     threads: args.threads,
     kernelBudgetMs: slow ? 0 : 1_500,
@@ -142,7 +143,10 @@ interface PytorchResult {
   medianInferMs?: number;
   losses?: [number, number];
   maxRssKb?: number;
-  othersCores?: number | null;
+  others?: (number | null)[];
+  quiet?: number;
+  quietMedian?: boolean;
+  stepMs?: number[];
 }
 
 const OPENBLAS_OPENMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
@@ -230,16 +234,21 @@ async function parent(args: Args): Promise<void> {
     }
     const s = r.step;
     if (s) {
+      const basis = s.quietMedian
+        ? `median of ${s.quiet} undisturbed of ${s.times.length} timed`
+        : `median of ${s.times.length} timed`;
       console.log(
-        `  dcgan step: ${fmtMs(s.medianMs)} ms/step (median of ${s.times.length}, min ${fmtMs(Math.min(...s.times))}), ` +
+        `  dcgan step: ${fmtMs(s.medianMs)} ms/step (${basis}, min ${fmtMs(Math.min(...s.times))}), ` +
           `${fmtNum((flops.total / s.medianMs) * 1e-6, 1)} GFLOP/s; losses D ${fmtNum(s.dLoss, 3)} G ${fmtNum(s.gLoss, 3)}`,
       );
       if (s.times.length < 10) {
         console.log(`  (only ${s.times.length} timed steps on this slow backend; --cpu-steps 10 for more)`);
       }
-      if (s.othersCores !== null && s.othersCores > 0.1) {
+      if (!s.quietMedian) {
+        const known = s.others.filter((o): o is number => o !== null);
+        const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
         console.log(
-          `  (other processes used ${fmtNum(s.othersCores, 2)} cores meanwhile: this number is low)`,
+          `  (other processes used ${fmtNum(mean, 2)} cores on average meanwhile: this number is low)`,
         );
       }
     } else if (r.stepError) console.log(`  dcgan step failed: ${r.stepError}`);
@@ -273,11 +282,12 @@ async function parent(args: Args): Promise<void> {
           `generator inference ${fmtNum((torch.medianInferMs ?? Number.NaN) / 64, 3)} ms/image; ` +
           `peak RSS ${((torch.maxRssKb ?? 0) / 1024).toFixed(0)} MB`,
       );
-      if (typeof torch.othersCores === 'number' && torch.othersCores > 0.1) {
-        console.log(
-          `  (other processes used ${fmtNum(torch.othersCores, 2)} cores meanwhile: this number is low)`,
-        );
-      }
+      const n = torch.stepMs?.length ?? 0;
+      console.log(
+        torch.quietMedian
+          ? `  (median of ${torch.quiet} undisturbed of ${n} timed steps)`
+          : `  (median of ${n} timed steps; other processes were busy meanwhile: this number is low)`,
+      );
     }
   }
 

@@ -56,14 +56,15 @@ export function findThreadedBuild(): { files: ThreadedBuildFiles } | { reason: s
 
 /**
  * Runs before emscripten's worker script in each real thread: messages that arrive before the
- * module has loaded (a `run` posted right behind `load`) wait until the worker reports
- * `loaded`, then are handled in order.
+ * module has loaded (a `run` posted right behind `load`) wait until the worker has reported
+ * `loaded` and its loading code has returned to the event loop, then are handled in order.
  */
 const WORKER_PRELUDE = `(() => {
   const port = require('node:worker_threads').parentPort;
   const on = port.on.bind(port);
   const post = port.postMessage.bind(port);
   let loaded = false;
+  let flushing = false;
   let handler = null;
   const pending = [];
   port.on = (event, fn) => {
@@ -76,9 +77,12 @@ const WORKER_PRELUDE = `(() => {
   };
   port.postMessage = (msg, transfer) => {
     post(msg, transfer);
-    if (!loaded && msg && msg.cmd === 'loaded') {
-      loaded = true;
-      for (const data of pending.splice(0)) handler(data);
+    if (!flushing && msg && msg.cmd === 'loaded') {
+      flushing = true;
+      setImmediate(() => {
+        loaded = true;
+        for (const data of pending.splice(0)) handler(data);
+      });
     }
   };
 })();
