@@ -273,14 +273,18 @@ function reportOf(
 
 /**
  * Registers gankit's training kernels for the tfjs `wasm` or `cpu` backend: the kernels a GAN
- * training step needs that the backend lacks (wasm: Conv2DBackpropFilter, UnsortedSegmentSum)
- * and faster or corrected versions of slow or wrong ones (wasm: Conv2DBackpropInput,
- * BatchMatMul with transposes, Tile, DepthToSpace, Identity, 'same'-padded forward convs;
- * cpu: Conv2DBackpropFilter, Conv2DBackpropInput). Each is registered for that backend only,
- * with `tf.registerKernel`, and is composed of the backend's own fast kernels (its forward
- * Conv2D and Transpose) or of plain JS loops over its memory. Also registers the gradient of
- * DepthToSpace, which tfjs lacks on every backend. Idempotent; the replaced kernels are kept
- * and {@link restoreOriginalKernels} puts them back.
+ * training step needs that the backend lacks (wasm: Conv2DBackpropFilter, UnsortedSegmentSum,
+ * the depthwise gradients), faster versions of pathologically slow ones (wasm:
+ * Conv2DBackpropInput, which is also conv2dTranspose's forward pass, BatchMatMul with
+ * transposes, Tile, DepthToSpace, LeakyRelu, Sum/Mean, resize and pooling gradients; cpu:
+ * Conv2DBackpropFilter, Tile, Sum/Mean) and corrected versions of wrong ones (wasm: MaxPoolGrad
+ * with several channels, 'same'-padded forward convs; cpu: the nearest and bilinear resize
+ * gradients). Each is registered for that backend only, with `tf.registerKernel`, and is
+ * composed of the backend's own fast kernels (XNNPACK's forward Conv2D, BatchMatMul, Prelu and
+ * AvgPool on wasm) or of JS loops over its memory; {@link listTrainingKernels} gives the
+ * reason for each. Also registers the gradients tfjs lacks on every backend (DepthToSpace, and
+ * the comparisons that second-order gradients through LeakyReLU walk through). Idempotent; the
+ * replaced kernels are kept and {@link restoreOriginalKernels} puts them back.
  *
  * gankit calls this when it sets up a wasm or cpu backend; call it yourself when you set up
  * tfjs without gankit. The backend's package must be imported first.
