@@ -1,9 +1,17 @@
 // Imports every package's built ESM and CJS entry, so a broken build or exports map fails CI.
-import { createRequire } from 'node:module';
+
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const expected = { core: 'GanError', losses: 'getAdversarialLoss', encoders: 'cnnEncoder', trainers: 'Trainer', metrics: 'modeCoverage', cli: 'runCli' };
+const expected = {
+  core: 'GanError',
+  losses: 'getAdversarialLoss',
+  encoders: 'cnnEncoder',
+  trainers: 'Trainer',
+  metrics: 'modeCoverage',
+  cli: 'runCli',
+};
 let failed = false;
 for (const pkg of readdirSync(new URL('../packages/', import.meta.url))) {
   const name = expected[pkg];

@@ -16,9 +16,10 @@ describe('Resize2D', () => {
     const model = tfl.model({ inputs: x, outputs: y });
     const saved = await new Promise<tf.io.ModelArtifacts>((resolve) => {
       void model.save({
-        save: async (a) => (
-          resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-        ),
+        save: async (a) => {
+          resolve(a);
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        },
       });
     });
     expect(JSON.stringify(saved.modelTopology)).toContain('"class_name":"Resize2D"');
