@@ -60,7 +60,7 @@ export interface EncoderBase<I extends tf.Tensor = tf.Tensor> {
    */
   encode(input: I, options?: EncodeOptions): EncoderOutput;
   /** @returns a JSON-safe snapshot that the class's `fromConfig` rebuilds the encoder from */
-  getConfig(): object;
+  getConfig(): Record<string, unknown>;
   /** Frees the encoder's weights. */
   dispose(): void;
 }

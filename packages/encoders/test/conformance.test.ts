@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { registerTrainingKernels } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll } from 'vitest';
 import {
@@ -19,6 +20,7 @@ import { describeEncoderConformance } from './conformance.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  registerTrainingKernels('cpu');
 });
 
 const images = (h: number, w: number, c: number) => (batch: number) =>

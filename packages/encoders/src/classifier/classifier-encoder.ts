@@ -25,8 +25,10 @@ export interface ClassifierEncoderOptions {
   inputShape?: readonly [number, number, number];
   /** Class names; their number is the number of classes. Default the ten Fashion-MNIST classes. */
   classNames?: readonly string[];
-  /** Filters of the conv blocks (3x3 conv, batch norm, ReLU, 2x2 max pooling each). Default [32, 64, 64]. */
+  /** Filters of the conv blocks (3x3 conv, optional batch norm, ReLU, 2x2 max pooling each). Default [32, 64, 64]. */
   filters?: readonly number[];
+  /** Batch normalization after each conv. Default true. */
+  batchNorm?: boolean;
   /** Size of the penultimate feature layer (dense + ReLU). Default 128. */
   featureDim?: number;
   /** Dropout rate before the logits, active only in training. Default 0.25. */
@@ -42,6 +44,7 @@ export type ClassifierEncoderConfig = {
   inputShape: [number, number, number];
   classNames: string[];
   filters: number[];
+  batchNorm: boolean;
   featureDim: number;
   dropout: number;
   seed: number;
@@ -64,6 +67,13 @@ export interface ClassifierTaps {
  * its logits, `predict` the classes. gankit ships one trained on Fashion-MNIST
  * ({@link loadFashionClassifier}) to check a conditional GAN's class fidelity and to give metrics
  * domain-specific features. Registered as `gankit>ClassifierEncoder`.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { ClassifierEncoder } from '@gankit/encoders';
+ * const clf = new ClassifierEncoder({ inputShape: [16, 16, 3], classNames: ['a', 'b', 'c'], filters: [8, 16] });
+ * console.log(clf.predict(tf.zeros([5, 16, 16, 3])).shape); // [5]
+ * ```
  * @category Encoders
  */
 export class ClassifierEncoder implements Encoder {
@@ -224,6 +234,7 @@ function normalise(o: ClassifierEncoderOptions): ClassifierEncoderConfig {
     inputShape,
     classNames,
     filters,
+    batchNorm: o.batchNorm ?? true,
     featureDim: checkInteger(fn, 'featureDim', o.featureDim ?? 128),
     dropout: checkNumber(fn, 'dropout', o.dropout ?? 0.25, { min: 0, max: 0.95 }),
     seed: o.seed ?? 0,
@@ -243,12 +254,13 @@ function build(c: ClassifierEncoderConfig): tfl.LayersModel {
         filters,
         kernelSize: 3,
         padding: 'same',
-        useBias: false,
+        useBias: !c.batchNorm,
         kernelInitializer: he(),
         name: `${c.name}_conv${b}`,
       })
       .apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.batchNormalization({ name: `${c.name}_bn${b}` }).apply(x) as tfl.SymbolicTensor;
+    if (c.batchNorm)
+      x = tfl.layers.batchNormalization({ name: `${c.name}_bn${b}` }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.reLU({ name: `${c.name}_relu${b}` }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers
       .maxPooling2d({ poolSize: 2, strides: 2, name: `${c.name}_pool${b}` })

@@ -1,11 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { deserialize, GanError } from '@gankit/core';
+import { deserialize, GanError, registerTrainingKernels } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CnnEncoder, cnnEncoder } from './cnn-encoder.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  registerTrainingKernels('cpu');
 });
 
 describe('CnnEncoder', () => {
@@ -75,5 +77,31 @@ describe('CnnEncoder', () => {
     expect(() => cnnEncoder({ inputShape: [8, 8, 1], targetShape: [4, 4] as never })).toThrow(GanError);
     x.dispose();
     enc.dispose();
+  });
+});
+
+describe('CnnEncoder output shape (property)', () => {
+  it('equals the requested target for any input and vector or map target, upscaling included', () => {
+    const dim = fc.integer({ min: 1, max: 40 });
+    const target = fc.oneof(
+      fc.tuple(fc.integer({ min: 1, max: 64 })),
+      fc.tuple(dim, dim, fc.integer({ min: 1, max: 4 })),
+    );
+    fc.assert(
+      fc.property(
+        fc.tuple(dim, dim, fc.integer({ min: 1, max: 3 })),
+        target,
+        fc.integer({ min: 1, max: 3 }),
+        (inputShape, targetShape, batch) => {
+          const enc = cnnEncoder({ inputShape, targetShape, baseWidth: 2 });
+          const before = tf.memory().numTensors;
+          const shape = tf.tidy(() => enc.encode(tf.zeros([batch, ...inputShape]) as tf.Tensor4D).shape);
+          expect(tf.memory().numTensors).toBe(before);
+          enc.dispose();
+          expect(shape).toEqual([batch, ...targetShape]);
+        },
+      ),
+      { numRuns: 40, seed: 7 },
+    );
   });
 });

@@ -38,6 +38,14 @@ export type CnnEncoderConfig = Required<Omit<CnnEncoderOptions, 'targetShape' | 
  * (bilinear resize + conv) where the target map is larger than the last feature map, and a
  * final 3x3 conv (map) or dense layer (vector). This is the encoder E of the latent-space
  * regularized GAN, whose output must have the shape of the generator's input.
+ * Registered as `gankit>CnnEncoder`.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { CnnEncoder } from '@gankit/encoders';
+ * const up = new CnnEncoder({ inputShape: [16, 16, 1], targetShape: [32, 32, 2] });
+ * console.log(up.encode(tf.zeros([2, 16, 16, 1])).shape); // [2, 32, 32, 2]
+ * ```
  * @category Encoders
  */
 export class CnnEncoder implements Encoder {

@@ -76,8 +76,10 @@ export async function saveEncoder(encoder: EncoderBase, dir: string): Promise<vo
  * @throws GanError `SHAPE_MISMATCH` when a weight does not fit the rebuilt encoder
  * @example
  * ```ts
- * import { type CnnEncoder, loadEncoder } from '@gankit/encoders';
- * const enc = await loadEncoder<CnnEncoder>('/tmp/gankit-example/encoder');
+ * import { type CnnEncoder, cnnEncoder, loadEncoder, saveEncoder } from '@gankit/encoders';
+ * await saveEncoder(cnnEncoder({ inputShape: [16, 16, 1], targetShape: [8] }), '/tmp/gankit-example/e');
+ * const enc = await loadEncoder<CnnEncoder>('/tmp/gankit-example/e');
+ * console.log(enc.getConfig().targetShape); // [8]
  * ```
  * @category Encoders
  */

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GanError, saveModel } from '@gankit/core';
+import { GanError, registerTrainingKernels, saveModel } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder, loadVgg, loadWeights, saveEncoder, type VggEncoder, vgg16 } from '../index.js';
@@ -10,6 +10,7 @@ import { loadEncoder, loadVgg, loadWeights, saveEncoder, type VggEncoder, vgg16 
 let dir: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  registerTrainingKernels('cpu');
   dir = await mkdtemp(join(tmpdir(), 'gankit-weights-'));
 });
 afterAll(async () => {
@@ -164,6 +165,48 @@ describe('loadWeights', () => {
     await expect(loadWeights(vgg, path, { strict: true })).rejects.toThrow(
       /holds layers the model lacks: block3_conv1/,
     );
+    vgg.dispose();
+  });
+
+  it('dequantizes uint8-quantized tfjs weights (tensorflowjs_converter --quantize_uint8)', async () => {
+    const path = join(dir, 'tfjs-uint8');
+    await mkdir(path, { recursive: true });
+    const weights: tf.io.WeightsManifestEntry[] = [];
+    const bytes: number[] = [];
+    const expected: number[][] = [];
+    for (const [name, kShape, bShape] of LAYERS.slice(0, 4)) {
+      for (const [suffix, shape] of [
+        ['kernel', kShape],
+        ['bias', bShape],
+      ] as const) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const q = Array.from({ length: n }, (_, i) => (i * 7 + name.length) % 256);
+        weights.push({
+          name: `${name}/${suffix}`,
+          shape,
+          dtype: 'float32',
+          quantization: { dtype: 'uint8', scale: 0.01, min: -1 },
+        });
+        for (const v of q) bytes.push(v);
+        expected.push(q.map((v) => v * 0.01 - 1));
+      }
+    }
+    await writeFile(join(path, 'group1-shard1of1.bin'), Uint8Array.from(bytes));
+    await writeFile(
+      join(path, 'model.json'),
+      JSON.stringify({
+        format: 'layers-model',
+        modelTopology: {},
+        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }],
+      }),
+    );
+    const vgg = model();
+    await loadWeights(vgg, join(path, 'model.json'));
+    vgg.model.weights.forEach((w, i) => {
+      const got = w.read().dataSync();
+      expect(got.length).toBe(expected[i]!.length);
+      for (let k = 0; k < got.length; k += 97) expect(got[k]).toBeCloseTo(expected[i]![k]!, 5);
+    });
     vgg.dispose();
   });
 

@@ -94,10 +94,12 @@ function pairWeights(layer: tfl.layers.Layer, entries: FileWeight[]): FileWeight
  * @throws GanError `INVALID_ARGUMENT` when model layers are missing from the file (they are named)
  * @example
  * ```ts
- * import { loadWeights, vgg19 } from '@gankit/encoders';
- * const vgg = vgg19({ taps: 'block5_conv4' });
- * const report = await loadWeights(vgg, 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5');
- * console.log(report.loaded.length); // 16 conv layers
+ * import { loadWeights, saveEncoder, vgg19 } from '@gankit/encoders';
+ * // stands in for Keras's weights ('vgg19.weights.h5', see docs/encoders.md)
+ * await saveEncoder(vgg19({ taps: 'block2_conv2', seed: 1 }), '/tmp/gankit-example/vgg19-block2');
+ * const vgg = vgg19({ taps: 'block1_conv2' });
+ * const report = await loadWeights(vgg, '/tmp/gankit-example/vgg19-block2');
+ * console.log(report.loaded, report.unused); // [block1_conv1, block1_conv2] [block2_conv1, block2_conv2]
  * ```
  * @category Encoders
  */

@@ -65,6 +65,12 @@ export type BagOfWordsEncoderConfig = {
  * words (padding excluded), an optional hidden ReLU layer, and a linear projection to the caption
  * embedding. Word order is ignored; fast and a strong baseline for short captions.
  * Registered as `gankit>BagOfWordsEncoder`.
+ * @example
+ * ```ts
+ * import { BagOfWordsEncoder, Tokenizer } from '@gankit/encoders';
+ * const enc = new BagOfWordsEncoder({ tokenizer: Tokenizer.fromTexts(['red bird', 'blue bird']), hiddenUnits: 32 });
+ * console.log(enc.encodeText(['bird red']).shape); // [1, 128]
+ * ```
  * @category Encoders
  */
 export class BagOfWordsEncoder extends CaptionEncoderBase {

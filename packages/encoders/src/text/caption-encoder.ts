@@ -41,7 +41,7 @@ export abstract class CaptionEncoderBase implements CaptionEncoder {
   abstract readonly tokenizer: Tokenizer;
   abstract readonly embeddingDim: number;
   abstract readonly model: tfl.LayersModel;
-  abstract getConfig(): object;
+  abstract getConfig(): Record<string, unknown>;
 
   /** @returns whether the weights are trainable */
   get trainable(): boolean {

@@ -43,6 +43,12 @@ export type CharCnnRnnEncoderConfig = {
  * 1-D convolutions with ReLU and max pooling, a GRU over the pooled sequence, and a linear
  * projection of its last state to the caption embedding. Captions are pre-padded so the GRU
  * ends on real characters. Registered as `gankit>CharCnnRnnEncoder`.
+ * @example
+ * ```ts
+ * import { CharCnnRnnEncoder, Tokenizer } from '@gankit/encoders';
+ * const enc = new CharCnnRnnEncoder({ tokenizer: Tokenizer.characters({ maxLength: 32 }), embeddingDim: 16 });
+ * console.log(enc.encodeText(['a small red bird', 'a blue flower']).shape); // [2, 16]
+ * ```
  * @category Encoders
  */
 export class CharCnnRnnEncoder extends CaptionEncoderBase {

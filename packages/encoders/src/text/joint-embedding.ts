@@ -73,10 +73,11 @@ export function jointEmbeddingLoss(
         exclusiveMin: true,
       });
       const logits = tf.div(sim, temperature);
-      const labels = tf.oneHot(tf.range(0, n, 1, 'int32'), n);
-      const textToImage = tf.losses.softmaxCrossEntropy(labels, logits);
-      const imageToText = tf.losses.softmaxCrossEntropy(labels, tf.transpose(logits));
-      return tf.mul(tf.add(textToImage, imageToText), 0.5) as tf.Scalar;
+      // cross-entropy with the diagonal as targets, both ways: -mean(log softmax(logits)_ii)
+      const eye = tf.eye(n);
+      const textToImage = tf.sum(tf.mul(tf.logSoftmax(logits, 1), eye));
+      const imageToText = tf.sum(tf.mul(tf.logSoftmax(tf.transpose(logits), 1), eye));
+      return tf.div(tf.add(textToImage, imageToText), -2 * n) as tf.Scalar;
     }
     if (loss === 'hinge') {
       const margin = checkNumber(fn, 'margin', options.margin ?? 0.2, { min: 0 });
@@ -198,11 +199,14 @@ export interface TrainJointEmbeddingResult {
  * @throws GanError `SHAPE_MISMATCH` when the two encoders' embeddings differ in size
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
  * import { bagOfWordsEncoder, cnnEncoder, Tokenizer, trainJointEmbedding } from '@gankit/encoders';
- * // images: [n, 16, 16, 3] in [-1, 1]; texts: n captions
- * const textEncoder = bagOfWordsEncoder({ tokenizer: Tokenizer.fromTexts(texts), embeddingDim: 32 });
- * const imageEncoder = cnnEncoder({ inputShape: [16, 16, 3], targetShape: [32] });
- * const { losses } = trainJointEmbedding({ textEncoder, imageEncoder, pairs: { images, texts }, steps: 200 });
+ * const texts = ['dark', 'light', 'dark', 'light'];
+ * const images = tf.stack(texts.map((t) => tf.fill([8, 8, 1], t === 'dark' ? -1 : 1))) as tf.Tensor4D;
+ * const textEncoder = bagOfWordsEncoder({ tokenizer: Tokenizer.fromTexts(texts), embeddingDim: 8 });
+ * const imageEncoder = cnnEncoder({ inputShape: [8, 8, 1], targetShape: [8], baseWidth: 4 });
+ * const { losses } = trainJointEmbedding({ textEncoder, imageEncoder, pairs: { images, texts }, steps: 5, batchSize: 4 });
+ * console.log(losses.length); // 5
  * ```
  * @category Encoders
  */

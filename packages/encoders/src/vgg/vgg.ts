@@ -172,6 +172,14 @@ export function vggPreprocess(images: tf.Tensor4D, mode: VggPreprocessing = 'caf
  *
  * `model` takes preprocessed input (BGR minus the ImageNet mean, like Keras's model); `encode`
  * takes gankit images in [-1, 1] with 1 or 3 channels and preprocesses them itself.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { VggEncoder } from '@gankit/encoders';
+ * const vgg = new VggEncoder({ variant: 'vgg16', taps: ['block1_conv2', 'block2_conv2_preact'] });
+ * const taps = vgg.encode(tf.zeros([1, 16, 16, 1])) as Record<string, tf.Tensor>;
+ * console.log(vgg.inputSpec.minSize, taps.block2_conv2_preact.shape); // 2 [1, 8, 8, 128]
+ * ```
  * @category Encoders
  */
 export class VggEncoder implements Encoder {
@@ -378,9 +386,9 @@ export function vgg16(options: Omit<VggEncoderOptions, 'variant'> = {}): VggEnco
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { vgg19 } from '@gankit/encoders';
- * const vgg = vgg19({ taps: 'block5_conv4_preact' });
+ * const vgg = vgg19({ taps: 'block3_conv4_preact' }); // ESRGAN-style: before the ReLU
  * const f = vgg.encode(tf.zeros([2, 32, 32, 1])) as tf.Tensor;
- * console.log(f.shape); // [2, 2, 2, 512]
+ * console.log(f.shape); // [2, 8, 8, 256]
  * ```
  * @category Encoders
  */
@@ -397,8 +405,10 @@ export function vgg19(options: Omit<VggEncoderOptions, 'variant'> = {}): VggEnco
  * @throws GanError `IO_ERROR`, `INVALID_DATA` or `SHAPE_MISMATCH` as {@link loadWeights} does
  * @example
  * ```ts
- * import { loadVgg } from '@gankit/encoders';
- * const vgg = await loadVgg('weights/vgg19_notop.h5', { variant: 'vgg19', taps: 'block5_conv4' });
+ * import { loadVgg, saveEncoder, vgg19 } from '@gankit/encoders';
+ * // stands in for Keras's weights ('vgg19.weights.h5', see docs/encoders.md)
+ * await saveEncoder(vgg19({ taps: 'block2_pool', seed: 1 }), '/tmp/gankit-example/vgg19-pool2');
+ * const vgg = await loadVgg('/tmp/gankit-example/vgg19-pool2', { variant: 'vgg19', taps: 'block2_conv2' });
  * ```
  * @category Encoders
  */
