@@ -97,5 +97,6 @@ export {
   r2Penalty,
   randomInterpolates,
 } from './regularizers/gradient-penalty.js';
+export type { CriticFn } from './regularizers/second-order.js';
 export type { HasTrainableWeights } from './regularizers/weight-clipping.js';
 export { clipWeights } from './regularizers/weight-clipping.js';

@@ -462,8 +462,7 @@ function isLossValue(kind: LossKind | undefined, spec: unknown): boolean {
  * loss must be of that family (so a config cannot put `hinge` where a content loss goes).
  *
  * @param spec - `'l1'`, `['charbonnier', { epsilon: 1e-3 }]`, or a loss
- * @param kind - the family expected
- * @returns the loss, typed by the name (or by the kind)
+ * @returns the loss, typed by the name
  * @throws GanError `UNKNOWN_NAME` for an unknown name (listing the valid ones); `INVALID_ARGUMENT` for a loss of another kind or a malformed spec
  * @example
  * ```ts
@@ -474,6 +473,14 @@ function isLossValue(kind: LossKind | undefined, spec: unknown): boolean {
  * @category Registry
  */
 export function resolveLoss<N extends LossName>(spec: N | readonly [N, LossOptions<N>]): LossOf<N>;
+/**
+ * Resolves a loss that must belong to one family (so a config cannot put `hinge` where a content loss goes).
+ * @param spec - a name, a `[name, options]` pair or a loss of that family
+ * @param kind - the family expected
+ * @returns the loss, typed by the kind
+ * @throws GanError `UNKNOWN_NAME` for an unknown name; `INVALID_ARGUMENT` for a loss of another kind
+ * @category Registry
+ */
 export function resolveLoss<K extends LossKind>(spec: NoInfer<LossSpec<K>>, kind: K): LossOfKind<K>;
 export function resolveLoss<L extends LossOfKind<LossKind>>(spec: L): L;
 export function resolveLoss(spec: unknown, kind?: LossKind): unknown {
