@@ -23,7 +23,7 @@
  *   Conv2DBackpropInput / conv2dTranspose, same shapes    0.56-1.5 s       kept (faster than both composed forms there)
  *   conv2dTranspose [64,14,14,64] -> [64,28,28,1]         18-51 ms         kept
  *   its filter gradient (x [64,28,28,1])                  3.0-4.2 s        36-68 ms
- *   DCGAN step, batch 64, 28x28x1, D then G (Adam)        ~190 s           22-23 s
+ *   DCGAN step, batch 64, 28x28x1, D then G (Adam)        191-287 s        22-23 s
  *
  * Other wasm kernels (fresh inputs, best of 11): BatchMatMul [64,6272]x[100,6272]^T 28 -> 5 ms,
  * [64,100]^T x [64,6272] 30 -> 3.6 ms; Tile [1,1,1,64] -> [64,14,14,64] 43 -> 0.22 ms;
