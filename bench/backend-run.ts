@@ -1,6 +1,6 @@
 import { registerTrainingKernels } from '../packages/core/src/backend/kernels/index.js';
 import { formatBackendReport, setupBackend } from '../packages/core/src/backend/setup.js';
-import { enableWasmThreads } from '../packages/core/src/backend/threads/index.js';
+import { wasmThreadsStatus } from '../packages/core/src/backend/threads/index.js';
 import { buildDcganBench } from './dcgan-step.js';
 import { benchKernels, type KernelResult } from './kernels.js';
 import { median, othersMeter, timeIt } from './timing.js';
@@ -47,17 +47,17 @@ function registerGankitKernels(backend: 'wasm' | 'cpu'): string[] {
 }
 
 async function setup(backend: BenchBackend, threads: number): Promise<{ lines: string[]; skip?: string }> {
-  const lines: string[] = [];
-  if (backend !== 'cpu') {
-    // wasm starts here, threaded or explicitly single-threaded, whatever setupBackend's default
-    const report = await enableWasmThreads({ threads: backend === 'wasm' ? 1 : threads });
-    lines.push(`wasm threads: ${report.threads} (${report.reason})`, ...report.details);
-    if (backend === 'wasm-threads' && !report.enabled) {
-      return { lines, skip: `threads not in use: ${report.reason}` };
-    }
+  // wasm starts threaded or explicitly single-threaded, whatever setupBackend's default
+  const report = await setupBackend(
+    backend === 'cpu' ? { backend: 'cpu' } : { backend: 'wasm', threads: backend === 'wasm' ? 1 : threads },
+  );
+  const lines = [
+    ...formatBackendReport(report),
+    ...registerGankitKernels(backend === 'cpu' ? 'cpu' : 'wasm'),
+  ];
+  if (backend === 'wasm-threads' && !wasmThreadsStatus().active) {
+    return { lines, skip: 'wasm threads are not in use here (see the line above)' };
   }
-  const report = await setupBackend({ backend: backend === 'cpu' ? 'cpu' : 'wasm' });
-  lines.push(...formatBackendReport(report), ...registerGankitKernels(backend === 'cpu' ? 'cpu' : 'wasm'));
   return { lines };
 }
 

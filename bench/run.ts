@@ -307,6 +307,9 @@ async function parent(args: Args): Promise<void> {
     );
   }
   if (best?.step) console.log(`gankit default CPU path: ${best.backend}`);
+  if ((best?.step && !best.step.quietMedian) || (torch?.ok && !torch.quietMedian)) {
+    console.log('(other processes disturbed these timings: the ratio below is not meaningful; run again)');
+  }
   const ratio =
     best?.step && torch?.ok && torch.medianStepMs ? best.step.medianMs / torch.medianStepMs : null;
   console.log(`dcgan-step ratio gankit/pytorch: ${ratio === null ? 'n/a' : ratio.toFixed(2)}`);

@@ -244,6 +244,14 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
   details.push(
     `wasm threads: ${threads} (${started} worker thread${started === 1 ? '' : 's'} + the main thread)`,
   );
+  // XNNPACK waits for every thread at the end of each op: a busy machine makes threads a loss
+  const load = (await import('node:os')).loadavg()[0] ?? 0;
+  if (load > cores - threads + 0.5) {
+    details.push(
+      `warning: load average ${load.toFixed(1)} on ${cores} cores; with other processes busy, ` +
+        'threads can make training slower than one thread (threads: 1 turns them off)',
+    );
+  }
   return {
     enabled: threads > 1,
     requested,
