@@ -1,4 +1,41 @@
 import { checkNumber } from '@gankit/core';
+
+/** Adam settings of a GAN strategy; defaults lr 2e-4, beta1 0.5, beta2 0.999 (Radford et al.). @category Engine */
+export interface AdamSettings {
+  /** Learning rate. Default 2e-4. */
+  learningRate?: number;
+  /** First-moment decay. Default 0.5. */
+  beta1?: number;
+  /** Second-moment decay. Default 0.999. */
+  beta2?: number;
+}
+
+/**
+ * One Adam optimizer each for G and D, from validated settings.
+ * @param fn - the calling strategy's name, for messages
+ * @param settings - learning rate and betas
+ * @returns `{ generator, discriminator }` Adam optimizers
+ * @throws GanError `INVALID_ARGUMENT` for a non-positive learning rate or betas outside [0, 1]
+ * @example
+ * ```ts
+ * import { ganAdamPair } from '@gankit/trainers';
+ * const { generator, discriminator } = ganAdamPair('myStrategy', { learningRate: 1e-4 });
+ * ```
+ * @category Engine
+ */
+export function ganAdamPair(
+  fn: string,
+  settings: AdamSettings = {},
+): { generator: tf.Optimizer; discriminator: tf.Optimizer } {
+  const lr = checkNumber(fn, 'optimizer.learningRate', settings.learningRate ?? 2e-4, {
+    min: 0,
+    exclusiveMin: true,
+  });
+  const beta1 = checkNumber(fn, 'optimizer.beta1', settings.beta1 ?? 0.5, { min: 0, max: 1 });
+  const beta2 = checkNumber(fn, 'optimizer.beta2', settings.beta2 ?? 0.999, { min: 0, max: 1 });
+  return { generator: tf.train.adam(lr, beta1, beta2), discriminator: tf.train.adam(lr, beta1, beta2) };
+}
+
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 

@@ -1,6 +1,5 @@
 import {
   checkInteger,
-  checkNumber,
   type DcganDiscriminatorOptions,
   type DcganGeneratorOptions,
   dcganDiscriminator,
@@ -18,7 +17,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
-import { optimizerStep, trainableVariables } from '../engine/update.js';
+import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
 
 /**
  * Options of {@link adversarialStrategy}.
@@ -34,7 +33,7 @@ export interface AdversarialStrategyOptions {
   /** k: discriminator updates per generator update (Goodfellow et al., Algorithm 1). Default 1. */
   discriminatorSteps?: number;
   /** Adam settings per network. Default lr 2e-4, beta1 0.5, beta2 0.999 (Radford et al.). */
-  optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  optimizer?: AdamSettings;
   /** Clip each network's gradients to this global L2 norm. Default: no clipping. */
   clipGradientNorm?: number;
   /**
@@ -96,12 +95,6 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
   const loss =
     typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
   const k = checkInteger(fn, 'discriminatorSteps', options.discriminatorSteps ?? 1);
-  const lr = checkNumber(fn, 'optimizer.learningRate', options.optimizer?.learningRate ?? 2e-4, {
-    min: 0,
-    exclusiveMin: true,
-  });
-  const beta1 = checkNumber(fn, 'optimizer.beta1', options.optimizer?.beta1 ?? 0.5, { min: 0, max: 1 });
-  const beta2 = checkNumber(fn, 'optimizer.beta2', options.optimizer?.beta2 ?? 0.999, { min: 0, max: 1 });
   const zShape = generator.inputs[0]?.shape;
   if (zShape?.length !== 2 || typeof zShape[1] !== 'number') {
     throw new GanError(
@@ -118,10 +111,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
       `${fn}: generator output ${formatShape(gOut as number[])} does not match discriminator input ${formatShape(dIn as number[])}`,
     );
   }
-  const optimizers = {
-    generator: tf.train.adam(lr, beta1, beta2),
-    discriminator: tf.train.adam(lr, beta1, beta2),
-  };
+  const optimizers = ganAdamPair(fn, options.optimizer);
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
@@ -210,7 +200,7 @@ export interface DcganStrategyOptions {
   /** Discriminator steps per generator step. Default 1. */
   discriminatorSteps?: number;
   /** Adam settings. Default lr 2e-4, beta1 0.5. */
-  optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  optimizer?: AdamSettings;
   /** Clip each network's gradients to this global L2 norm. */
   clipGradientNorm?: number;
   /** A discriminator penalty (WGAN-GP's gradient penalty, R1). */

@@ -1,9 +1,9 @@
-import { checkInteger, checkNumber, GanError } from '@gankit/core';
+import { checkInteger, GanError } from '@gankit/core';
 import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss } from '@gankit/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
-import { optimizerStep, trainableVariables } from '../engine/update.js';
+import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
 
 /**
  * Options of {@link conditionalStrategy}.
@@ -21,7 +21,7 @@ export interface ConditionalStrategyOptions {
   /** Discriminator steps per generator step. Default 1. */
   discriminatorSteps?: number;
   /** Adam settings. Default lr 2e-4, beta1 0.5. */
-  optimizer?: { learningRate?: number; beta1?: number; beta2?: number };
+  optimizer?: AdamSettings;
   /** Clip gradients to this global norm. */
   clipGradientNorm?: number;
 }
@@ -80,12 +80,6 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
   const loss =
     typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
   const k = checkInteger(fn, 'discriminatorSteps', options.discriminatorSteps ?? 1);
-  const lr = checkNumber(fn, 'optimizer.learningRate', options.optimizer?.learningRate ?? 2e-4, {
-    min: 0,
-    exclusiveMin: true,
-  });
-  const beta1 = checkNumber(fn, 'optimizer.beta1', options.optimizer?.beta1 ?? 0.5, { min: 0, max: 1 });
-  const beta2 = checkNumber(fn, 'optimizer.beta2', options.optimizer?.beta2 ?? 0.999, { min: 0, max: 1 });
   if (generator.inputs.length !== 2 || discriminator.inputs.length !== 2) {
     throw new GanError(
       'INVALID_ARGUMENT',
@@ -93,10 +87,7 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
     );
   }
   const latentDim = generator.inputs[0]!.shape[1] as number;
-  const optimizers = {
-    generator: tf.train.adam(lr, beta1, beta2),
-    discriminator: tf.train.adam(lr, beta1, beta2),
-  };
+  const optimizers = ganAdamPair(fn, options.optimizer);
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
