@@ -24,7 +24,13 @@ export type { TrainerOptions, TrainResult } from './engine/trainer.js';
 export { Trainer } from './engine/trainer.js';
 export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';
 export type { AdamSettings, OptimizerStepOptions } from './engine/update.js';
-export { ganAdamPair, getLearningRate, optimizerStep, setLearningRate, trainableVariables } from './engine/update.js';
+export {
+  ganAdamPair,
+  getLearningRate,
+  optimizerStep,
+  setLearningRate,
+  trainableVariables,
+} from './engine/update.js';
 export type {
   AdversarialStrategyOptions,
   DcganStrategyOptions,
