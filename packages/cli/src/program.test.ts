@@ -3,9 +3,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { loadImage, loadModel } from '@gankit/core';
+import { encodeImageGrid, loadImage, loadModel } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PRESETS } from './config/presets.js';
 import { createProgram, runCli } from './program.js';
 
 let tmp: string;
@@ -45,7 +46,7 @@ describe('gankit CLI errors', () => {
     const r = await gankit('train', '--preset', 'dcgan-fashon');
     expect(r.code).toBe(2);
     expect(r.err).toContain(
-      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, cgan-fashion, gan-ring8, gan-grid25",
+      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25",
     );
   });
 
@@ -93,8 +94,10 @@ describe('gankit CLI errors', () => {
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain('valid commands: train, resume, sample, info, presets');
     const r = await gankit('presets');
-    expect(r.out.join('\n')).toMatch(/^dcgan-fashion {2}DCGAN \(Radford 2015\) on Fashion-MNIST/m);
-    expect(r.out).toHaveLength(4);
+    expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
+    expect(r.out.join('\n')).toMatch(/^wgan-gp-ring8 +WGAN-GP \(Gulrajani et al\. 2017/m);
+    expect(r.out).toHaveLength(Object.keys(PRESETS).length);
+    for (const line of r.out) expect(line.split(/ {2,}/)).toHaveLength(2);
   });
 
   it('reports the backend and why', async () => {
@@ -175,5 +178,72 @@ describe('gankit train and sample', () => {
     expect(plain.values).toEqual(Array.from(await ours.data()));
     ours.dispose();
     g.dispose();
+  });
+});
+
+describe('gankit sample for class-conditional and 2-D runs', () => {
+  it('samples one class with --class K, one row per class without it, and names bad classes', async () => {
+    const runDir = path.join(tmp, 'cgan');
+    const train = await gankit(
+      ...['train', '--preset', 'cgan-fashion', '--steps', '2', '--batch-size', '10'],
+      ...['--backend', 'cpu', '--out', runDir],
+    );
+    expect(train.err).toBe('');
+    expect(train.out.join('\n')).toMatch(
+      /class fidelity: \d+\.\d% of samples classified as their requested class/,
+    );
+    const sample = async (file: string, ...extra: string[]) =>
+      gankit(
+        'sample',
+        '--run',
+        runDir,
+        '--n',
+        '20',
+        '--seed',
+        '3',
+        '--out',
+        file,
+        '--backend',
+        'cpu',
+        ...extra,
+      );
+    const three = path.join(tmp, 'class3.png');
+    const grid = path.join(tmp, 'grid.png');
+    expect((await sample(three, '--class', '3')).out.join('\n')).toContain('wrote 20 samples of class 3');
+    await sample(grid);
+    // the grid has one row per class: 10 rows of 2
+    const g = await loadImage(grid);
+    expect(g.height).toBeGreaterThan(4 * g.width);
+    // --class 3 gives what G computes for label 3 with the same latents
+    const generator = await loadModel(path.join(runDir, 'generator'));
+    const expected = tf.tidy(() => {
+      const z = tf.randomNormal([20, 100], 0, 1, 'float32', 3);
+      return generator.predict([z, tf.fill([20, 1], 3, 'int32')]) as tf.Tensor;
+    });
+    const png = await encodeImageGrid(expected as tf.Tensor4D, { scale: 2 });
+    expect(Buffer.compare(await fs.readFile(three), png)).toBe(0);
+    tf.dispose(expected);
+    generator.dispose();
+
+    const bad = await sample(path.join(tmp, 'x.png'), '--class', '10');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--class must be an integer in [0, 9]');
+  });
+
+  it('refuses --class on an unconditional run and writes a scatter plot for 2-D data', async () => {
+    const runDir = path.join(tmp, 'ring');
+    const train = await gankit(
+      ...['train', '--preset', 'gan-ring8', '--steps', '2', '--batch-size', '16'],
+      ...['--backend', 'cpu', '--out', runDir],
+    );
+    expect(train.code).toBe(0);
+    expect(train.out.join('\n')).toMatch(/mode coverage: \d\/8 modes/);
+    const r = await gankit('sample', '--run', runDir, '--out', path.join(tmp, 'ring.png'), '--class', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--class applies to class-conditional runs; ');
+    const ok = await gankit('sample', '--run', runDir, '--n', '500', '--out', path.join(tmp, 'ring.png'));
+    expect(ok.code).toBe(0);
+    const plot = await loadImage(path.join(tmp, 'ring.png'));
+    expect([plot.width, plot.height]).toEqual([512, 512]);
   });
 });

@@ -71,11 +71,13 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
 
   const sample = program
     .command('sample')
-    .description("write a grid of samples from a run's generator")
+    .description("write a grid of samples (a scatter plot for 2-D data) from a run's generator")
     .requiredOption('--run <dir>', 'run folder')
     .option('--n <count>', 'number of samples', int(1), 64)
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
     .requiredOption('--out <file>', 'PNG to write')
+    .option('--class <k>', 'class-conditional runs: only class K (default: one row per class)', int(0))
+    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
     .option(
       '--backend <name>',
       `compute backend (${BACKEND_CHOICES.join(', ')})`,

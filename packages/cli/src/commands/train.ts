@@ -14,7 +14,8 @@ import {
   saveModel,
   setupBackend,
 } from '@gankit/core';
-import { modeCoverage } from '@gankit/metrics';
+import { loadFashionClassifier } from '@gankit/encoders';
+import { classFidelity, modeCoverage } from '@gankit/metrics';
 import {
   adversarialStrategy,
   type Batch,
@@ -25,6 +26,7 @@ import {
   datasetBatchSource,
   dcganStrategy,
   formatDuration,
+  gridLabels,
   metricsLogCallback,
   pointsBatchSource,
   progressCallback,
@@ -33,6 +35,7 @@ import {
   scatterPlotCallback,
   Trainer,
 } from '@gankit/trainers';
+import type * as tf from '@tensorflow/tfjs-core';
 import { getPreset } from '../config/presets.js';
 import { parseTrainConfig, type TrainConfig } from '../config/schema.js';
 import { assertFreshRunDir, nextFreeRunDir, runPaths, writeRunConfig } from '../run/run-dir.js';
@@ -85,6 +88,14 @@ export async function buildRun(
     loss: config.loss,
     discriminatorSteps: config.discriminatorSteps,
     optimizer: config.optimizer,
+    ...(config.regularizer === undefined
+      ? {}
+      : {
+          regularizer:
+            config.regularizer.kind === 'r1'
+              ? { kind: 'r1' as const, gamma: config.regularizer.gamma }
+              : { kind: 'gradient-penalty' as const, weight: config.regularizer.weight },
+        }),
   };
   let strategy: Strategy;
   let data: BatchSource<Batch>;
@@ -108,7 +119,12 @@ export async function buildRun(
         hidden: config.model.hidden,
         seed: training.seed,
       }),
-      discriminator: mlpDiscriminator({ inputDim: 2, hidden: config.model.hidden, seed: training.seed + 1 }),
+      discriminator: mlpDiscriminator({
+        inputDim: 2,
+        hidden: config.model.discriminatorHidden ?? config.model.hidden,
+        spectralNorm: config.model.discriminatorSpectralNorm ?? false,
+        seed: training.seed + 1,
+      }),
     });
     samples = scatterPlotCallback({
       every: output.sampleEvery,
@@ -144,6 +160,7 @@ export async function buildRun(
             discriminator: {
               baseWidth: m.discriminatorWidth,
               batchNorm: config.model.discriminatorBatchNorm,
+              spectralNorm: config.model.discriminatorSpectralNorm ?? false,
             },
             seed: training.seed,
           })
@@ -166,9 +183,32 @@ export async function buildRun(
               conditioning: config.model.conditioning,
               embeddingDim: config.model.embeddingDim,
               baseWidth: m.discriminatorWidth,
+              batchNorm: config.model.discriminatorBatchNorm ?? false,
               seed: training.seed + 1,
             }),
           });
+    if (
+      config.family === 'cgan' &&
+      m.imageSize === 28 &&
+      m.channels === 1 &&
+      config.model.numClasses === 10
+    ) {
+      evaluate = async (trainer) => {
+        // 100 samples per class, judged by the Fashion-MNIST classifier shipped with @gankit/encoders
+        const count = 1000;
+        const classifier = await loadFashionClassifier();
+        const images = trainer.sample(count, training.seed + 1) as tf.Tensor4D;
+        try {
+          const r = await classFidelity(classifier, images, gridLabels(count, 10), { numClasses: 10 });
+          log(
+            `class fidelity: ${(100 * r.accuracy).toFixed(1)}% of samples classified as their requested class (per class: ${r.perClass.map((a) => (100 * a).toFixed(0)).join(' ')})`,
+          );
+        } finally {
+          images.dispose();
+          classifier.dispose();
+        }
+      };
+    }
     samples = sampleGridCallback({
       every: output.sampleEvery,
       count: output.sampleCount,

@@ -47,6 +47,7 @@ const cganFashion: TrainConfig = {
     numClasses: 10,
     embeddingDim: 50,
     conditioning: 'projection',
+    discriminatorBatchNorm: true,
   },
   loss: 'non-saturating',
   discriminatorSteps: 1,
@@ -54,6 +55,30 @@ const cganFashion: TrainConfig = {
   training: { steps: 2000, batchSize: 64, seed: 0 },
   output: { progressEvery: 50, sampleEvery: 250, checkpointEvery: 500, sampleCount: 100 },
   backend: 'auto',
+};
+
+const hingeSnFashion: TrainConfig = {
+  ...dcganFashion,
+  preset: 'hinge-sn-fashion',
+  description:
+    'hinge loss with a spectrally normalized DCGAN discriminator (Miyato et al. 2018) on Fashion-MNIST',
+  model: { ...dcganFashion.model, discriminatorBatchNorm: false, discriminatorSpectralNorm: true },
+  loss: 'hinge',
+};
+
+const wganGpFashion: TrainConfig = {
+  ...dcganFashion,
+  preset: 'wgan-gp-fashion',
+  description:
+    'WGAN-GP (Gulrajani et al. 2017: n_critic 5, lambda 10, Adam(1e-4, 0.5, 0.9)) with DCGAN networks on Fashion-MNIST',
+  // no batch norm in the critic: the penalty is per sample (Gulrajani et al., section 4)
+  model: { ...dcganFashion.model, discriminatorBatchNorm: false },
+  loss: 'wasserstein',
+  regularizer: { kind: 'gradient-penalty', weight: 10 },
+  discriminatorSteps: 5,
+  optimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 },
+  training: { steps: 600, batchSize: 64, seed: 0 },
+  output: { progressEvery: 25, sampleEvery: 100, checkpointEvery: 200, sampleCount: 64 },
 };
 
 const ganRing: TrainConfig = {
@@ -71,6 +96,18 @@ const ganRing: TrainConfig = {
   backend: 'auto',
 };
 
+const wganGpRing: TrainConfig = {
+  ...ganRing,
+  preset: 'wgan-gp-ring8',
+  description:
+    'WGAN-GP (Gulrajani et al. 2017: n_critic 5, Adam(1e-4, 0.5, 0.9)) with MLPs on a ring of 8 Gaussians',
+  loss: 'wasserstein',
+  // lambda 0.1 as in the paper's toy experiments
+  regularizer: { kind: 'gradient-penalty', weight: 0.1 },
+  discriminatorSteps: 5,
+  optimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 },
+};
+
 const ganGrid: TrainConfig = {
   ...ganRing,
   preset: 'gan-grid25',
@@ -81,7 +118,7 @@ const ganGrid: TrainConfig = {
 
 /** Every preset by name. */
 export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(
-  [dcganFashion, cganFashion, ganRing, ganGrid].map((c) => [
+  [dcganFashion, hingeSnFashion, wganGpFashion, cganFashion, ganRing, wganGpRing, ganGrid].map((c) => [
     c.preset,
     { description: c.description, config: c },
   ]),

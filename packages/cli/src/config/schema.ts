@@ -20,13 +20,23 @@ const imageModel = {
 const common = {
   preset: z.string(),
   description: z.string(),
-  loss: z.enum(['non-saturating', 'minimax']),
+  /** Adversarial loss pair (see @gankit/losses). */
+  loss: z.enum(['non-saturating', 'minimax', 'lsgan', 'hinge', 'wasserstein']),
   discriminatorSteps: positiveInt,
-  optimizer: z.object({
-    learningRate: z.number().gt(0),
-    beta1: z.number().min(0).lt(1),
-    beta2: z.number().min(0).lt(1),
-  }),
+  /** A penalty on D: WGAN-GP's gradient penalty (weight = lambda) or R1 (gamma). */
+  regularizer: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('gradient-penalty'), weight: z.number().gt(0) }).strict(),
+      z.object({ kind: z.literal('r1'), gamma: z.number().gt(0) }).strict(),
+    ])
+    .optional(),
+  optimizer: z
+    .object({
+      learningRate: z.number().gt(0),
+      beta1: z.number().min(0).lt(1),
+      beta2: z.number().min(0).lt(1),
+    })
+    .strict(),
   training: z.object({
     steps: positiveInt,
     batchSize: positiveInt,
@@ -50,7 +60,14 @@ export const trainConfigSchema = z.discriminatedUnion('family', [
       ...common,
       family: z.literal('dcgan'),
       data: fashionData,
-      model: z.object({ ...imageModel, discriminatorBatchNorm: z.boolean() }).strict(),
+      model: z
+        .object({
+          ...imageModel,
+          discriminatorBatchNorm: z.boolean(),
+          /** Spectral normalization on every D layer (Miyato et al. 2018). */
+          discriminatorSpectralNorm: z.boolean().optional(),
+        })
+        .strict(),
     })
     .strict(),
   z
@@ -64,6 +81,7 @@ export const trainConfigSchema = z.discriminatedUnion('family', [
           numClasses: positiveInt.min(2),
           embeddingDim: positiveInt,
           conditioning: z.enum(['concat', 'projection']),
+          discriminatorBatchNorm: z.boolean().optional(),
         })
         .strict(),
     })
@@ -80,7 +98,15 @@ export const trainConfigSchema = z.discriminatedUnion('family', [
           std: z.number().gt(0),
         })
         .strict(),
-      model: z.object({ latentDim: positiveInt, hidden: z.array(positiveInt).min(1) }).strict(),
+      model: z
+        .object({
+          latentDim: positiveInt,
+          hidden: z.array(positiveInt).min(1),
+          /** D's hidden widths when they differ from G's. */
+          discriminatorHidden: z.array(positiveInt).min(1).optional(),
+          discriminatorSpectralNorm: z.boolean().optional(),
+        })
+        .strict(),
     })
     .strict(),
 ]);

@@ -47,6 +47,8 @@ export interface ConditionalDiscriminatorOptions {
   baseWidth?: number;
   /** LeakyReLU slope. Default 0.2. */
   leakySlope?: number;
+  /** Batch norm after every conv but the first, as in DCGAN's discriminator. Default false. */
+  batchNorm?: boolean;
   /** Seed of the initialisers. Default 0. */
   seed?: number;
 }
@@ -210,11 +212,15 @@ export function conditionalDiscriminator(options: ConditionalDiscriminatorOption
         kernelSize: 4,
         strides: 2,
         padding: 'same',
+        useBias: !(options.batchNorm && i > 0),
         kernelInitializer: init(),
         name: `down${i + 1}`,
       }),
       h,
     );
+    if (options.batchNorm && i > 0) {
+      h = sym(tfl.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `down${i + 1}_bn` }), h);
+    }
     h = sym(tfl.layers.leakyReLU({ alpha: slope }), h);
   }
   const features = sym(tfl.layers.flatten({ name: 'features' }), h);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
 import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
+import { type DiscriminatorRegularizer, penaltyOf } from './adversarial.js';
 
 /**
  * Options of {@link conditionalStrategy}.
@@ -24,6 +25,8 @@ export interface ConditionalStrategyOptions {
   optimizer?: AdamSettings;
   /** Clip gradients to this global norm. */
   clipGradientNorm?: number;
+  /** A penalty on D's gradient with respect to the image (labels held fixed), logged as `d_penalty`. */
+  regularizer?: DiscriminatorRegularizer;
 }
 
 /** A conditional strategy also samples chosen classes. @category Strategies */
@@ -111,6 +114,8 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
     batchesPerStep: () => k,
     trainStep(batches: Batch[], { rng }: StepContext) {
       let dLoss: tf.Scalar | null = null;
+      // assigned inside the tape closure, so kept in an object TypeScript does not narrow
+      const kept: { penalty: tf.Scalar | null } = { penalty: null };
       for (const { images, labels } of batches) {
         if (!labels) throw new GanError('INVALID_DATA', `${fn}: every batch needs labels`);
         const n = images.shape[0]!;
@@ -119,13 +124,19 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
           () => generator.apply([noise(n, rng.seed()), y], { training: true }) as tf.Tensor,
         );
         dLoss?.dispose();
+        const penaltySeed = rng.seed();
+        kept.penalty?.dispose();
+        kept.penalty = null;
+        const critic = (x: tf.Tensor) => discriminator.apply([x, y], { training: true }) as tf.Tensor;
         dLoss = optimizerStep(
           optimizers.discriminator,
-          () =>
-            loss.discriminator(
-              discriminator.apply([images, y], { training: true }) as tf.Tensor,
-              discriminator.apply([fake, y], { training: true }) as tf.Tensor,
-            ),
+          () => {
+            const adversarial = loss.discriminator(critic(images), critic(fake));
+            const penalty = penaltyOf(options.regularizer, critic, images, fake, penaltySeed);
+            if (!penalty) return adversarial;
+            kept.penalty = tf.keep(tf.clone(penalty));
+            return tf.add(adversarial, penalty) as tf.Scalar;
+          },
           dVars,
           clip,
         );
@@ -150,7 +161,9 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
         clip,
       );
       tf.dispose([z, y]);
-      return { d_loss: dLoss!, g_loss: gLoss };
+      const losses: Record<string, tf.Scalar> = { d_loss: dLoss!, g_loss: gLoss };
+      if (kept.penalty) losses.d_penalty = kept.penalty;
+      return losses;
     },
     sample: (count: number, seed: number) => sampleClasses(gridLabels(count, numClasses), seed),
     sampleClasses,

@@ -106,8 +106,14 @@ const families: Family[] = [
     data: () => syntheticSource([8, 8, 1], 4),
     sampleShape: [3, 8, 8, 1],
   },
-  ...(['concat', 'projection'] as const).map((conditioning) => ({
-    name: `conditional gan (${conditioning})`,
+  ...(
+    [
+      ['concat', undefined],
+      ['projection', undefined],
+      ['projection', { kind: 'gradient-penalty', weight: 10 }],
+    ] as const
+  ).map(([conditioning, regularizer]) => ({
+    name: `conditional gan (${conditioning}${regularizer ? ', wgan-gp' : ''})`,
     make: (seed: number) =>
       conditionalStrategy({
         generator: conditionalGenerator({
@@ -126,9 +132,11 @@ const families: Family[] = [
           conditioning,
           embeddingDim: 2,
           baseWidth: 4,
+          batchNorm: !regularizer,
           seed: seed + 1,
         }),
         numClasses: 3,
+        ...(regularizer ? { loss: 'wasserstein' as const, regularizer } : {}),
       }),
     data: () => syntheticSource([8, 8, 1], 4, 3),
     sampleShape: [3, 8, 8, 1],
