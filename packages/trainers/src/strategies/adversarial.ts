@@ -41,8 +41,38 @@ export interface AdversarialStrategyOptions {
    * random interpolates (Gulrajani et al. 2017) or the R1 penalty on real data (Mescheder 2018).
    */
   regularizer?: DiscriminatorRegularizer;
+  /**
+   * PacGAN packing (Lin et al. 2018): D judges `packing` samples at once, concatenated along
+   * the last axis (features, or image channels), which penalises mode collapse. D's input must
+   * be `packing` times as wide as G's output, and batches divisible by `packing`. Default 1.
+   */
+  packing?: number;
   /** Strategy name for logs and checkpoints. Default `gan`. */
   name?: string;
+}
+
+/**
+ * @internal Packs `m` consecutive samples into one along the last axis:
+ * [n, d] -> [n/m, m*d], [n, h, w, c] -> [n/m, h, w, m*c].
+ */
+export function packSamples(fn: string, x: tf.Tensor, m: number): tf.Tensor {
+  if (m === 1) return x;
+  const [n, ...rest] = x.shape as number[];
+  if (n! % m !== 0) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `${fn}: batch size ${n} is not divisible by packing ${m}; use a batch size that is a multiple of ${m}`,
+    );
+  }
+  return tf.tidy(() => {
+    if (rest.length === 1) return tf.reshape(x, [n! / m, m * rest[0]!]);
+    const last = rest[rest.length - 1]!;
+    const inner = rest.slice(0, -1);
+    const grouped = tf.reshape(x, [n! / m, m, ...inner, last]);
+    // move the group axis next to the channels, then merge them
+    const order = [0, ...inner.map((_, i) => i + 2), 1, rest.length + 1];
+    return tf.reshape(tf.transpose(grouped, order), [n! / m, ...inner, m * last]);
+  });
 }
 
 /**
@@ -103,19 +133,22 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
     );
   }
   const latentDim = zShape[1];
+  const m = checkInteger(fn, 'packing', options.packing ?? 1);
   const gOut = generator.outputs[0]!.shape.slice(1);
+  const packedOut = gOut.map((d, i) => (i === gOut.length - 1 && d !== null ? d * m : d));
   const dIn = discriminator.inputs[0]!.shape.slice(1);
-  if (JSON.stringify(gOut) !== JSON.stringify(dIn)) {
+  if (JSON.stringify(packedOut) !== JSON.stringify(dIn)) {
     throw new GanError(
       'SHAPE_MISMATCH',
-      `${fn}: generator output ${formatShape(gOut as number[])} does not match discriminator input ${formatShape(dIn as number[])}`,
+      `${fn}: generator output ${formatShape(gOut as number[])}${m > 1 ? ` packed ${m} at a time (${formatShape(packedOut as number[])})` : ''} does not match discriminator input ${formatShape(dIn as number[])}`,
     );
   }
   const optimizers = ganAdamPair(fn, options.optimizer);
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
-  const critic = (x: tf.Tensor) => discriminator.apply(x, { training: true }) as tf.Tensor;
+  const critic = (x: tf.Tensor) =>
+    discriminator.apply(packSamples(fn, x, m), { training: true }) as tf.Tensor;
   const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
 
   return {
@@ -137,10 +170,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
         dLoss = optimizerStep(
           optimizers.discriminator,
           () => {
-            const adversarial = loss.discriminator(
-              discriminator.apply(images, { training: true }) as tf.Tensor,
-              discriminator.apply(fake, { training: true }) as tf.Tensor,
-            );
+            const adversarial = loss.discriminator(critic(images), critic(fake));
             const penalty = penaltyOf(options.regularizer, critic, images, fake, penaltySeed);
             if (!penalty) return adversarial;
             kept.penalty = tf.keep(tf.clone(penalty));
@@ -155,10 +185,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
       const z = noise(n, rng.seed());
       const gLoss = optimizerStep(
         optimizers.generator,
-        () =>
-          loss.generator(
-            discriminator.apply(generator.apply(z, { training: true }), { training: true }) as tf.Tensor,
-          ),
+        () => loss.generator(critic(generator.apply(z, { training: true }) as tf.Tensor)),
         gVars,
         clip,
       );
@@ -205,6 +232,8 @@ export interface DcganStrategyOptions {
   clipGradientNorm?: number;
   /** A discriminator penalty (WGAN-GP's gradient penalty, R1). */
   regularizer?: DiscriminatorRegularizer;
+  /** PacGAN packing: D sees `packing` images stacked along channels. Default 1. */
+  packing?: number;
   /** Seed of the weight initialisation. Default 0. */
   seed?: number;
 }
@@ -235,7 +264,7 @@ export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
     }),
     discriminator: dcganDiscriminator({
       imageSize: options.imageSize,
-      channels: options.channels,
+      channels: options.channels * (options.packing ?? 1),
       seed: seed + 1,
       ...options.discriminator,
     }),
@@ -244,5 +273,6 @@ export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
     ...(options.optimizer !== undefined ? { optimizer: options.optimizer } : {}),
     ...(options.clipGradientNorm !== undefined ? { clipGradientNorm: options.clipGradientNorm } : {}),
     ...(options.regularizer !== undefined ? { regularizer: options.regularizer } : {}),
+    ...(options.packing !== undefined ? { packing: options.packing } : {}),
   });
 }

@@ -63,6 +63,21 @@ const families: Family[] = [
     sampleShape: [3, 2],
   },
   {
+    name: 'pacgan (non-saturating, packing 2, image D)',
+    make: (seed) =>
+      dcganStrategy({
+        imageSize: 8,
+        channels: 1,
+        latentDim: 4,
+        generator: { baseWidth: 4 },
+        discriminator: { baseWidth: 4 },
+        packing: 2,
+        seed,
+      }),
+    data: () => syntheticSource([8, 8, 1], 4),
+    sampleShape: [3, 8, 8, 1],
+  },
+  {
     name: 'wgan-gp (mlp critic, n_critic 5)',
     make: (seed) =>
       adversarialStrategy({
