@@ -21,7 +21,7 @@ const common = {
   preset: z.string(),
   description: z.string(),
   /** Adversarial loss pair (see @gankit/losses). */
-  loss: z.enum(['non-saturating', 'minimax', 'lsgan', 'hinge', 'wasserstein']),
+  loss: z.enum(['non-saturating', 'minimax', 'lsgan', 'hinge', 'wasserstein', 'relativistic-average']),
   discriminatorSteps: positiveInt,
   /** A penalty on D: WGAN-GP's gradient penalty (weight = lambda) or R1 (gamma). */
   regularizer: z

@@ -181,11 +181,18 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
         );
         fake.dispose();
       }
-      const n = batches[batches.length - 1]!.images.shape[0];
+      const lastReal = batches[batches.length - 1]!.images;
+      const n = lastReal.shape[0];
       const z = noise(n, rng.seed());
       const gLoss = optimizerStep(
         optimizers.generator,
-        () => loss.generator(critic(generator.apply(z, { training: true }) as tf.Tensor)),
+        () => {
+          const fakeLogits = critic(generator.apply(z, { training: true }) as tf.Tensor);
+          // relativistic losses compare with D's view of the last real batch (no G gradient there)
+          return loss.generatorNeedsRealLogits
+            ? loss.generator(fakeLogits, critic(lastReal))
+            : loss.generator(fakeLogits);
+        },
         gVars,
         clip,
       );

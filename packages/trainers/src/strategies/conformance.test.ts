@@ -78,6 +78,17 @@ const families: Family[] = [
     sampleShape: [3, 8, 8, 1],
   },
   {
+    name: 'relativistic average (mlp)',
+    make: (seed) =>
+      adversarialStrategy({
+        generator: mlpGenerator({ latentDim: 4, outputDim: 2, hidden: [8], seed }),
+        discriminator: mlpDiscriminator({ inputDim: 2, hidden: [8], seed: seed + 1 }),
+        loss: 'relativistic-average',
+      }),
+    data: () => pointsBatchSource(gaussianMixture({ kind: 'ring' }), { batchSize: 8 }),
+    sampleShape: [3, 2],
+  },
+  {
     name: 'wgan-gp (mlp critic, n_critic 5)',
     make: (seed) =>
       adversarialStrategy({
