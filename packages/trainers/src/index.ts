@@ -25,6 +25,7 @@ export { Trainer } from './engine/trainer.js';
 export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';
 export type { AdamSettings, OptimizerStepOptions } from './engine/update.js';
 export {
+  adamOptimizer,
   ganAdamPair,
   getLearningRate,
   optimizerStep,
@@ -39,3 +40,10 @@ export type {
 export { adversarialStrategy, dcganStrategy } from './strategies/adversarial.js';
 export type { ConditionalStrategy, ConditionalStrategyOptions } from './strategies/conditional.js';
 export { conditionalStrategy, gridLabels } from './strategies/conditional.js';
+export type { LatentRegularizedStrategyOptions } from './strategies/latent-regularized.js';
+export { latentRegularizedStrategy } from './strategies/latent-regularized.js';
+export type { PairedBatch } from './strategies/paired.js';
+export type { Pix2pixStrategyOptions } from './strategies/pix2pix.js';
+export { pix2pixStrategy } from './strategies/pix2pix.js';
+export type { ContentLoss, SrganStrategyOptions } from './strategies/srgan.js';
+export { srganStrategy } from './strategies/srgan.js';

@@ -29,3 +29,30 @@ export function syntheticSource(
     },
   };
 }
+
+/** Paired stand-in data: seeded targets in [-1, 1] and their average-pooled `scale`x inputs. */
+export function pairedSyntheticSource(
+  targetShape: [number, number, number],
+  scale: number,
+  batchSize: number,
+  inputChannels = targetShape[2],
+): BatchSource<{ inputs: tf.Tensor4D; targets: tf.Tensor4D }> {
+  let i = 0;
+  return {
+    next() {
+      i++;
+      return tf.tidy(() => {
+        const targets = tf.tanh(
+          tf.randomNormal([batchSize, ...targetShape], 0, 1, 'float32', 2000 + i),
+        ) as tf.Tensor4D;
+        let inputs = scale === 1 ? targets : tf.avgPool(targets, scale, scale, 'valid');
+        if (inputChannels !== targetShape[2]) inputs = tf.mean(inputs, 3, true);
+        return { inputs: tf.clone(inputs) as tf.Tensor4D, targets };
+      });
+    },
+    getState: () => i,
+    setState: (s) => {
+      i = s as number;
+    },
+  };
+}

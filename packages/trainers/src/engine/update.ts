@@ -1,4 +1,6 @@
 import { checkNumber } from '@gankit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 
 /** Adam settings of a GAN strategy; defaults lr 2e-4, beta1 0.5, beta2 0.999 (Radford et al.). @category Engine */
 export interface AdamSettings {
@@ -27,17 +29,32 @@ export function ganAdamPair(
   fn: string,
   settings: AdamSettings = {},
 ): { generator: tf.Optimizer; discriminator: tf.Optimizer } {
-  const lr = checkNumber(fn, 'optimizer.learningRate', settings.learningRate ?? 2e-4, {
+  return { generator: adamOptimizer(fn, settings), discriminator: adamOptimizer(fn, settings) };
+}
+
+/**
+ * One Adam optimizer from validated settings (defaults lr 2e-4, beta1 0.5, beta2 0.999).
+ * @param fn - the calling strategy's name, for messages
+ * @param settings - learning rate and betas
+ * @param name - where the settings sit in the caller's options, for messages. Default `optimizer`
+ * @returns the optimizer
+ * @throws GanError `INVALID_ARGUMENT` for a non-positive learning rate or betas outside [0, 1]
+ * @example
+ * ```ts
+ * import { adamOptimizer } from '@gankit/trainers';
+ * const encoderOptimizer = adamOptimizer('myStrategy', { learningRate: 1e-4, beta1: 0.9 });
+ * ```
+ * @category Engine
+ */
+export function adamOptimizer(fn: string, settings: AdamSettings = {}, name = 'optimizer'): tf.Optimizer {
+  const lr = checkNumber(fn, `${name}.learningRate`, settings.learningRate ?? 2e-4, {
     min: 0,
     exclusiveMin: true,
   });
-  const beta1 = checkNumber(fn, 'optimizer.beta1', settings.beta1 ?? 0.5, { min: 0, max: 1 });
-  const beta2 = checkNumber(fn, 'optimizer.beta2', settings.beta2 ?? 0.999, { min: 0, max: 1 });
-  return { generator: tf.train.adam(lr, beta1, beta2), discriminator: tf.train.adam(lr, beta1, beta2) };
+  const beta1 = checkNumber(fn, `${name}.beta1`, settings.beta1 ?? 0.5, { min: 0, max: 1 });
+  const beta2 = checkNumber(fn, `${name}.beta2`, settings.beta2 ?? 0.999, { min: 0, max: 1 });
+  return tf.train.adam(lr, beta1, beta2);
 }
-
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 
 /**
  * Options of {@link optimizerStep}.

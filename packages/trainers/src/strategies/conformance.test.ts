@@ -10,13 +10,18 @@ import {
   mlpGenerator,
 } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticSource } from '../../test/synthetic.js';
+import { pairedSyntheticSource, syntheticSource } from '../../test/synthetic.js';
 import { pointsBatchSource } from '../data/points-source.js';
 import { Trainer } from '../engine/trainer.js';
 import type { Batch, BatchSource, Strategy } from '../engine/types.js';
 import { adversarialStrategy, dcganStrategy } from './adversarial.js';
 import { conditionalStrategy, gridLabels } from './conditional.js';
+import { latentRegularizedStrategy } from './latent-regularized.js';
+import type { PairedBatch } from './paired.js';
+import { pix2pixStrategy } from './pix2pix.js';
+import { srganStrategy } from './srgan.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -29,10 +34,65 @@ afterAll(async () => {
 
 interface Family {
   name: string;
-  make(seed: number): Strategy;
-  data(): BatchSource<Batch>;
+  // biome-ignore lint/suspicious/noExplicitAny: each family has its own batch type
+  make(seed: number): Strategy<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  data(): BatchSource<any>;
   sampleShape: number[];
 }
+
+const conv = (
+  filters: number,
+  seed: number,
+  extra: { activation?: 'relu' | 'tanh'; strides?: number } = {},
+) =>
+  tfl.layers.conv2d({
+    filters,
+    kernelSize: 3,
+    padding: 'same',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+    ...extra,
+  });
+const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) =>
+  layer.apply(x) as tfl.SymbolicTensor;
+
+/** Toy paired networks: G upsamples 4x4 -> 8x8, D judges 8x8, E encodes 8x8 -> 4x4. */
+const pairedNets = (seed: number) => {
+  const z = tfl.input({ shape: [4, 4, 1] });
+  const up = apply(
+    tfl.layers.upSampling2d({ size: [2, 2] }),
+    apply(conv(4, seed, { activation: 'relu' }), z),
+  );
+  const generator = tfl.model({ inputs: z, outputs: apply(conv(1, seed + 1, { activation: 'tanh' }), up) });
+  const y = tfl.input({ shape: [8, 8, 1] });
+  const dh = apply(conv(4, seed + 2, { strides: 2 }), y);
+  const discriminator = tfl.model({
+    inputs: y,
+    outputs: apply(
+      tfl.layers.dense({ units: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 3 }) }),
+      apply(tfl.layers.flatten(), dh),
+    ),
+  });
+  const e = tfl.input({ shape: [8, 8, 1] });
+  const encoder = tfl.model({ inputs: e, outputs: apply(conv(1, seed + 4, { strides: 2 }), e) });
+  const a = tfl.input({ shape: [8, 8, 1] });
+  const b = tfl.input({ shape: [8, 8, 1] });
+  const patch = tfl.model({
+    inputs: [a, b],
+    outputs: apply(conv(1, seed + 5, { strides: 2 }), apply(tfl.layers.concatenate(), [a, b])),
+  });
+  const a2 = tfl.input({ shape: [8, 8, 1] });
+  const translator = tfl.model({
+    inputs: a2,
+    outputs: apply(
+      conv(1, seed + 6, { activation: 'tanh' }),
+      apply(tfl.layers.dropout({ rate: 0.5, seed: 11 }), a2),
+    ),
+  });
+  return { generator, discriminator, encoder, patch, translator };
+};
+
+const previewOf = (source: BatchSource<PairedBatch>): PairedBatch => source.next();
 
 /** Every strategy passes the same checks: these are the shipped families at toy size. */
 const families: Family[] = [
@@ -167,6 +227,57 @@ const families: Family[] = [
     data: () => syntheticSource([8, 8, 1], 4, 3),
     sampleShape: [3, 8, 8, 1],
   })),
+  ...(['srresnet', 'srgan (pretrain 1 step, tv)'] as const).map((name) => ({
+    name,
+    make: (seed: number) => {
+      const nets = pairedNets(seed);
+      const preview = previewOf(pairedSyntheticSource([8, 8, 1], 2, 2));
+      const s = srganStrategy({
+        generator: nets.generator,
+        ...(name === 'srresnet' ? {} : { discriminator: nets.discriminator, pretrainSteps: 1 }),
+        totalVariationWeight: name === 'srresnet' ? 0 : 1e-3,
+        preview,
+      });
+      tf.dispose([preview.inputs, preview.targets]);
+      for (const n of [
+        nets.encoder,
+        nets.patch,
+        nets.translator,
+        ...(name === 'srresnet' ? [nets.discriminator] : []),
+      ])
+        n.dispose();
+      return s;
+    },
+    data: () => pairedSyntheticSource([8, 8, 1], 2, 4),
+    sampleShape: [3, 8, 8, 1],
+  })),
+  {
+    name: 'latent-regularized',
+    make: (seed: number) => {
+      const nets = pairedNets(seed);
+      const preview = previewOf(pairedSyntheticSource([8, 8, 1], 2, 2));
+      const s = latentRegularizedStrategy({ ...nets, preview, latentWeight: 0.5 });
+      tf.dispose([preview.inputs, preview.targets]);
+      nets.patch.dispose();
+      nets.translator.dispose();
+      return s;
+    },
+    data: () => pairedSyntheticSource([8, 8, 1], 2, 4),
+    sampleShape: [3, 8, 8, 1],
+  },
+  {
+    name: 'pix2pix',
+    make: (seed: number) => {
+      const nets = pairedNets(seed);
+      const preview = previewOf(pairedSyntheticSource([8, 8, 1], 1, 2));
+      const s = pix2pixStrategy({ generator: nets.translator, discriminator: nets.patch, preview });
+      tf.dispose([preview.inputs, preview.targets]);
+      for (const n of [nets.generator, nets.discriminator, nets.encoder]) n.dispose();
+      return s;
+    },
+    data: () => pairedSyntheticSource([8, 8, 1], 1, 4),
+    sampleShape: [3, 8, 8, 1],
+  },
 ];
 
 async function allWeights(s: Strategy): Promise<number[][]> {
@@ -179,10 +290,11 @@ async function allWeights(s: Strategy): Promise<number[][]> {
 describe.each(families)('strategy conformance: $name', (family) => {
   it('runs seeded steps with finite losses, no leaks, samples of the right shape', async () => {
     const s = family.make(1);
-    const trainer = new Trainer({ strategy: s, data: family.data(), steps: 1, seed: 2 });
+    // two warm-up steps create every optimizer slot (SRGAN's D starts after pre-training)
+    const trainer = new Trainer({ strategy: s, data: family.data(), steps: 2, seed: 2 });
     await trainer.fit();
     const before = tf.memory().numTensors;
-    trainer.setTotalSteps(3);
+    trainer.setTotalSteps(4);
     const { lastLosses } = await trainer.fit();
     expect(tf.memory().numTensors).toBe(before);
     expect(Object.keys(lastLosses).length).toBeGreaterThan(0);
