@@ -65,6 +65,8 @@ export type { GanErrorCode } from './errors/gan-error.js';
 export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
 export type { Resize2DOptions } from './layers/resize2d.js';
 export { Resize2D, resize2d } from './layers/resize2d.js';
+export type { SeededDropoutOptions } from './layers/seeded-dropout.js';
+export { reseedDropout, SeededDropout, seededDropout } from './layers/seeded-dropout.js';
 export type { SpectralNormalizationOptions } from './layers/spectral-norm.js';
 export { SpectralNormalization, spectralNormalization } from './layers/spectral-norm.js';
 export type { SeededRandomState } from './random/seeded-random.js';

@@ -8,6 +8,7 @@ import {
   gaussianMixture,
   mlpDiscriminator,
   mlpGenerator,
+  seededDropout,
 } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -84,10 +85,7 @@ const pairedNets = (seed: number) => {
   const a2 = tfl.input({ shape: [8, 8, 1] });
   const translator = tfl.model({
     inputs: a2,
-    outputs: apply(
-      conv(1, seed + 6, { activation: 'tanh' }),
-      apply(tfl.layers.dropout({ rate: 0.5, seed: 11 }), a2),
-    ),
+    outputs: apply(conv(1, seed + 6, { activation: 'tanh' }), apply(seededDropout({ rate: 0.5, seed }), a2)),
   });
   return { generator, discriminator, encoder, patch, translator };
 };

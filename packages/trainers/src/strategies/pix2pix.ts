@@ -1,8 +1,8 @@
-import { checkNumber } from '@gankit/core';
+import { checkNumber, reseedDropout } from '@gankit/core';
 import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss, l1Loss } from '@gankit/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Strategy } from '../engine/types.js';
+import type { StepContext, Strategy } from '../engine/types.js';
 import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
 import { checkGeneratorFits, checkPairedBatch, type PairedBatch, PairedPreview } from './paired.js';
 
@@ -33,7 +33,8 @@ export interface Pix2pixStrategyOptions {
  *   L_D = (1/2) [ l(D(A, B), real) + l(D(A, G(A)), fake) ]      (halved, as in the paper)
  *   L_G = l_adv(D(A, G(A))) + lambda * ||B - G(A)||_1
  *
- * G's dropout is its noise source (active in training). Losses logged: `d_loss`, `g_loss`,
+ * G's dropout is its noise source (active in training); `SeededDropout` layers (as in
+ * `unetGenerator`) are reseeded from the run's random stream every step, so runs resume exactly. Losses logged: `d_loss`, `g_loss`,
  * `g_adv`, `g_l1`.
  *
  * @param options - networks, lambda, loss, optimizer, preview pairs
@@ -73,10 +74,12 @@ export function pix2pixStrategy(options: Pix2pixStrategyOptions): Strategy<Paire
     networks: { generator, discriminator },
     optimizers,
     batchesPerStep: () => 1,
-    trainStep(batches: PairedBatch[]) {
+    trainStep(batches: PairedBatch[], { rng }: StepContext) {
       const batch = batches[0]!;
       checkPairedBatch(fn, batch);
       const { inputs: a, targets: b } = batch;
+      // G's dropout is its noise: fresh masks every step, reproducible from the run's seed
+      reseedDropout(generator, rng.seed());
       const fake = tf.tidy(() => generator.apply(a, { training: true }) as tf.Tensor);
       const dLoss = optimizerStep(
         optimizers.discriminator,
