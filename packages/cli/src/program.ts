@@ -5,6 +5,7 @@ import { presetsCommand } from './commands/presets.js';
 import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
+import { upscaleCommand } from './commands/upscale.js';
 import { PRESETS } from './config/presets.js';
 
 function int(min: number) {
@@ -88,6 +89,25 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       await sampleCommand(opts, log);
     });
 
+  const upscale = program
+    .command('upscale')
+    .description("super-resolve a PNG or JPEG with a run's generator, tile by tile (writes a PNG)")
+    .argument('<image>', 'input image (PNG or JPEG; alpha is kept)')
+    .requiredOption('--run <dir>', 'run folder of a super-resolution preset')
+    .option('--out <file>', 'PNG to write (default <image>.x<scale>.png beside the input)')
+    .option('--tile <px>', 'tile side in input pixels', int(8), 128)
+    .option('--overlap <px>', 'context around each tile, cut from its output', int(0), 24)
+    .option(
+      '--backend <name>',
+      `compute backend (${BACKEND_CHOICES.join(', ')})`,
+      backend,
+      'auto' as BackendChoice,
+    )
+    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .action(async (image: string, opts) => {
+      await upscaleCommand(image, opts, log);
+    });
+
   const info = program
     .command('info')
     .description('versions, and which backend is chosen and why')
@@ -107,7 +127,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .action(() => presetsCommand(log));
 
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, resume, sample, info]) {
+  for (const cmd of [train, resume, sample, upscale, info]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) =>

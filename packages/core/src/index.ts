@@ -63,6 +63,8 @@ export type { ScatterPlotOptions, ScatterSeries } from './data/scatter-plot.js';
 export { saveScatterPlot } from './data/scatter-plot.js';
 export type { GanErrorCode } from './errors/gan-error.js';
 export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
+export type { TiledUpscaleOptions } from './inference/tiled-upscale.js';
+export { tiledUpscale } from './inference/tiled-upscale.js';
 export type { Resize2DOptions } from './layers/resize2d.js';
 export { Resize2D, resize2d } from './layers/resize2d.js';
 export type { SeededDropoutOptions } from './layers/seeded-dropout.js';

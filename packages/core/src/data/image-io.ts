@@ -25,7 +25,8 @@ let sharpFactory: Promise<SharpFactory> | undefined;
 
 // sharp is a native module: load it on first use, so importing @gankit/core stays cheap and
 // works where only the tensor parts are needed.
-function loadSharp(fn: string): Promise<SharpFactory> {
+/** @internal Shared by the image helpers of this package. */
+export function loadSharp(fn: string): Promise<SharpFactory> {
   sharpFactory ??= import('sharp').then(
     (module) => ((module as { default?: SharpFactory }).default ?? module) as SharpFactory,
   );
