@@ -13,6 +13,7 @@ import {
   SeededRandom,
   saveModel,
   setupBackend,
+  writeFileAtomic,
 } from '@gankit/core';
 import { loadFashionClassifier } from '@gankit/encoders';
 import { classFidelity, modeCoverage } from '@gankit/metrics';
@@ -27,6 +28,7 @@ import {
   dcganStrategy,
   formatDuration,
   gridLabels,
+  learningRateSchedule,
   metricsLogCallback,
   pointsBatchSource,
   progressCallback,
@@ -100,7 +102,8 @@ export async function buildRun(
   let strategy: Strategy;
   let data: BatchSource<Batch>;
   let samples: Callback;
-  let evaluate: (trainer: Trainer) => Promise<void> = async () => {};
+  // end-of-run quality numbers, written to evaluation.json beside the run's config
+  let evaluate: (trainer: Trainer) => Promise<Record<string, unknown>> = async () => ({});
 
   if (config.family === 'gan') {
     const mixture = gaussianMixture({
@@ -119,8 +122,9 @@ export async function buildRun(
         hidden: config.model.hidden,
         seed: training.seed,
       }),
+      packing: config.model.packing ?? 1,
       discriminator: mlpDiscriminator({
-        inputDim: 2,
+        inputDim: 2 * (config.model.packing ?? 1),
         hidden: config.model.discriminatorHidden ?? config.model.hidden,
         spectralNorm: config.model.discriminatorSpectralNorm ?? false,
         seed: training.seed + 1,
@@ -140,6 +144,7 @@ export async function buildRun(
       log(
         `mode coverage: ${coverage.modesCaptured}/${coverage.modes} modes, ${(100 * coverage.highQualityFraction).toFixed(1)}% high-quality samples (within 3 std)`,
       );
+      return { modeCoverage: coverage };
     };
   } else {
     const dataDir = config.data.dir === 'bundled' ? bundledFashionMnistDir() : config.data.dir;
@@ -203,6 +208,7 @@ export async function buildRun(
           log(
             `class fidelity: ${(100 * r.accuracy).toFixed(1)}% of samples classified as their requested class (per class: ${r.perClass.map((a) => (100 * a).toFixed(0)).join(' ')})`,
           );
+          return { classFidelity: r };
         } finally {
           images.dispose();
           classifier.dispose();
@@ -226,6 +232,9 @@ export async function buildRun(
     checkpointOnSignal: true,
     ...(config.emaDecay !== undefined ? { emaDecay: config.emaDecay } : {}),
     callbacks: [
+      ...(training.decayStart === undefined
+        ? []
+        : [learningRateSchedule({ kind: 'linear', decayStart: training.decayStart })]),
       progressCallback({ every: output.progressEvery, log }),
       metricsLogCallback({ every: 1 }),
       samples,
@@ -240,21 +249,23 @@ export async function runTraining(
   run: Awaited<ReturnType<typeof buildRun>>,
   runDir: string,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<Record<string, unknown>> {
   const { strategy, trainer } = run;
   try {
     const result = await trainer.fit();
     await trainer.withSamplingNetwork((g) => saveModel(g, runPaths(runDir).generator));
-    await run.evaluate(trainer);
+    const evaluation = { step: result.step, ...(await run.evaluate(trainer)) };
+    await writeFileAtomic(runPaths(runDir).evaluation, `${JSON.stringify(evaluation, null, 2)}\n`);
     if (result.interruptedBy) {
       log(
         `stopped by ${result.interruptedBy} at step ${result.step}; checkpoint saved. Continue with: gankit resume ${runDir}`,
       );
-      return;
+      return evaluation;
     }
     log(`done: step ${result.step} in ${formatDuration(result.elapsedMs)}`);
     log(`samples: ${path.join(runPaths(runDir).samples, 'final.png')}`);
     log(`generator: ${runPaths(runDir).generator}/model.json`);
+    return evaluation;
   } finally {
     trainer.dispose();
     strategy.dispose();

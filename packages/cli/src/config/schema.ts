@@ -37,11 +37,15 @@ const common = {
       beta2: z.number().min(0).lt(1),
     })
     .strict(),
-  training: z.object({
-    steps: positiveInt,
-    batchSize: positiveInt,
-    seed: z.number().int().min(0),
-  }),
+  training: z
+    .object({
+      steps: positiveInt,
+      batchSize: positiveInt,
+      seed: z.number().int().min(0),
+      /** Linear learning-rate decay to 0, starting at this step (omit for a constant rate). */
+      decayStart: z.number().int().min(0).optional(),
+    })
+    .strict(),
   output: z.object({
     progressEvery: positiveInt,
     sampleEvery: positiveInt,
@@ -105,6 +109,8 @@ export const trainConfigSchema = z.discriminatedUnion('family', [
           /** D's hidden widths when they differ from G's. */
           discriminatorHidden: z.array(positiveInt).min(1).optional(),
           discriminatorSpectralNorm: z.boolean().optional(),
+          /** PacGAN packing: D judges this many samples at once (Lin et al. 2018). */
+          packing: positiveInt.optional(),
         })
         .strict(),
     })

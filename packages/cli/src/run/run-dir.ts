@@ -6,6 +6,7 @@ import { parseTrainConfig, type TrainConfig } from '../config/schema.js';
 /** The files of a run folder. */
 export const runPaths = (runDir: string) => ({
   config: path.join(runDir, 'config.json'),
+  evaluation: path.join(runDir, 'evaluation.json'),
   generator: path.join(runDir, 'generator'),
   samples: path.join(runDir, 'samples'),
   checkpoints: path.join(runDir, 'checkpoints'),
