@@ -39,6 +39,8 @@ export { CheckpointManager } from './checkpoint/checkpoint-manager.js';
 export { fileSystemHandler, loadModel, saveModel } from './checkpoint/model-io.js';
 export type { BatchSamplerOptions, BatchSamplerState } from './data/batch-sampler.js';
 export { BatchSampler } from './data/batch-sampler.js';
+export type { EdgeMapOptions } from './data/edges.js';
+export { edgeMap } from './data/edges.js';
 export type { FashionMnistDataset, FashionMnistOptions } from './data/fashion-mnist.js';
 export {
   bundledFashionMnistDir,
