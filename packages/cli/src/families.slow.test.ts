@@ -20,10 +20,8 @@ afterAll(async () => {
 
 async function train(preset: string) {
   const lines: string[] = [];
-  const runDir = await trainCommand(
-    // one thread: the other test worker shares the two cores
-    { preset, out: path.join(tmp, preset), backend: 'wasm', threads: 1 },
-    (l) => lines.push(l),
+  const runDir = await trainCommand({ preset, out: path.join(tmp, preset), backend: 'wasm' }, (l) =>
+    lines.push(l),
   );
   const evaluation = JSON.parse(await fs.readFile(path.join(runDir, 'evaluation.json'), 'utf8'));
   return { runDir, lines, evaluation };
