@@ -8,11 +8,19 @@ export type {
   ConditionalDiscriminatorOptions,
   ConditionalGeneratorOptions,
 } from './architectures/conditional.js';
+
 export { conditionalDiscriminator, conditionalGenerator } from './architectures/conditional.js';
 export type { DcganDiscriminatorOptions, DcganGeneratorOptions } from './architectures/dcgan.js';
 export { dcganDiscriminator, dcganGenerator } from './architectures/dcgan.js';
+export type { PatchganDiscriminatorOptions, UnetGeneratorOptions } from './architectures/image-to-image.js';
+export { patchganDiscriminator, unetGenerator } from './architectures/image-to-image.js';
 export type { MlpDiscriminatorOptions, MlpGeneratorOptions } from './architectures/mlp.js';
 export { mlpDiscriminator, mlpGenerator } from './architectures/mlp.js';
+export type {
+  SrganDiscriminatorOptions,
+  SrresnetGeneratorOptions,
+} from './architectures/super-resolution.js';
+export { srganDiscriminator, srresnetGenerator } from './architectures/super-resolution.js';
 export type {
   TrainingKernelBackend,
   TrainingKernelInfo,
@@ -67,6 +75,8 @@ export type { GanErrorCode } from './errors/gan-error.js';
 export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
 export type { TiledUpscaleOptions } from './inference/tiled-upscale.js';
 export { tiledUpscale } from './inference/tiled-upscale.js';
+export type { PixelShuffleOptions } from './layers/pixel-shuffle.js';
+export { PixelShuffle, pixelShuffle } from './layers/pixel-shuffle.js';
 export type { Resize2DOptions } from './layers/resize2d.js';
 export { Resize2D, resize2d } from './layers/resize2d.js';
 export type { SeededDropoutOptions } from './layers/seeded-dropout.js';
