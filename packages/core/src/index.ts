@@ -57,6 +57,7 @@ export {
   loadFashionMnist,
 } from './data/fashion-mnist.js';
 export type { GaussianMixture, GaussianMixtureOptions } from './data/gaussian-mixture.js';
+
 export { gaussianMixture } from './data/gaussian-mixture.js';
 export type { IdxArray, IdxDataTypes, IdxDtype, IdxWriteOptions } from './data/idx.js';
 export { encodeIdx, readIdx, writeIdx } from './data/idx.js';
@@ -69,6 +70,17 @@ export {
 } from './data/image-dataset.js';
 export type { ImageGridOptions, LoadImageOptions, RawImage, SaveImageOptions } from './data/image-io.js';
 export { encodeImageGrid, imageGrid, loadImage, saveImage, saveImageGrid } from './data/image-io.js';
+export type {
+  SuperResolutionPairs,
+  SuperResolutionPairsOptions,
+  SuperResolutionPairsState,
+} from './data/paired-images.js';
+export {
+  bicubicDownscale,
+  bundledSuperResolutionDir,
+  loadImageFolder,
+  superResolutionPairs,
+} from './data/paired-images.js';
 export type { ScatterPlotOptions, ScatterSeries } from './data/scatter-plot.js';
 export { saveScatterPlot } from './data/scatter-plot.js';
 export type { GanErrorCode } from './errors/gan-error.js';

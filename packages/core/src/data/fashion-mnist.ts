@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatShape, GanError } from '../errors/gan-error.js';
+import { bundledDataDir } from './bundled.js';
 import { readIdx } from './idx.js';
 import { createImageDataset, type ImageDataset } from './image-dataset.js';
 
@@ -59,13 +60,6 @@ export interface FashionMnistDataset extends ImageDataset {
 
 // This module's folder: import.meta.url in ESM and in source; in the CJS build (no shims)
 // import.meta is an empty object and __dirname is defined instead.
-function moduleDir(): string {
-  const url: unknown = import.meta.url;
-  if (typeof url === 'string') return dirname(fileURLToPath(url));
-  return __dirname;
-}
-
-const SUBSET_DIR = join('data', 'fashion-mnist-subset');
 
 /**
  * The folder of the Fashion-MNIST subset bundled with `@gankit/core` (200 training and 50 test
@@ -83,19 +77,7 @@ const SUBSET_DIR = join('data', 'fashion-mnist-subset');
  * @category Data
  */
 export function bundledFashionMnistDir(): string {
-  const start = moduleDir();
-  for (let dir = start; ; ) {
-    const candidate = join(dir, SUBSET_DIR);
-    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new GanError(
-    'IO_ERROR',
-    `bundledFashionMnistDir: no ${SUBSET_DIR} folder above ${start}; ` +
-      'this installation of @gankit/core lacks its bundled data',
-  );
+  return bundledDataDir('bundledFashionMnistDir', 'fashion-mnist-subset');
 }
 
 const FILES = {
