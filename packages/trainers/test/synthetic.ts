@@ -36,7 +36,10 @@ export function pairedSyntheticSource(
   scale: number,
   batchSize: number,
   inputChannels = targetShape[2],
-): BatchSource<{ inputs: tf.Tensor4D; targets: tf.Tensor4D }> {
+): { next(): { inputs: tf.Tensor4D; targets: tf.Tensor4D } } & BatchSource<{
+  inputs: tf.Tensor4D;
+  targets: tf.Tensor4D;
+}> {
   let i = 0;
   return {
     next() {

@@ -225,7 +225,7 @@ export class Trainer<B extends object = Batch> {
 
   private async runStep(step: number): Promise<StepLosses> {
     const batches: B[] = [];
-    for (let i = 0; i < this.strategy.batchesPerStep(); i++) batches.push(this.options.data.next());
+    for (let i = 0; i < this.strategy.batchesPerStep(); i++) batches.push(await this.options.data.next());
     let scalars: Record<string, tf.Scalar>;
     try {
       scalars = this.strategy.trainStep(batches, { step, rng: this.rng });

@@ -19,8 +19,8 @@ export interface Batch {
  * @category Engine
  */
 export interface BatchSource<B = Batch> {
-  /** @returns the next batch (the caller owns its tensors) */
-  next(): B;
+  /** @returns the next batch (the caller owns its tensors), or a promise of it (e.g. decoding images) */
+  next(): B | Promise<B>;
   /** @returns a JSON-safe position */
   getState(): unknown;
   /** @param state - a position from {@link BatchSource.getState} */

@@ -90,7 +90,7 @@ const pairedNets = (seed: number) => {
   return { generator, discriminator, encoder, patch, translator };
 };
 
-const previewOf = (source: BatchSource<PairedBatch>): PairedBatch => source.next();
+const previewOf = (source: { next(): PairedBatch }): PairedBatch => source.next();
 
 /** Every strategy passes the same checks: these are the shipped families at toy size. */
 const families: Family[] = [
