@@ -41,6 +41,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { getPreset } from '../config/presets.js';
 import { parseTrainConfig, type TrainConfig } from '../config/schema.js';
 import { assertFreshRunDir, nextFreeRunDir, runPaths, writeRunConfig } from '../run/run-dir.js';
+import { buildSupervised } from './build-supervised.js';
 
 /** Flags of `gankit train`. */
 export interface TrainFlags {
@@ -62,7 +63,7 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
   if (flags.seed !== undefined) config.training.seed = flags.seed;
   if (flags.backend !== undefined) config.backend = flags.backend;
   if (flags.data !== undefined) {
-    if (config.data.dataset !== 'fashion-mnist') {
+    if (config.data.dataset === 'gaussian-mixture') {
       throw new GanError(
         'INVALID_ARGUMENT',
         `train: --data does not apply to preset '${flags.preset}' (its data is generated: ${config.data.dataset})`,
@@ -99,8 +100,10 @@ export async function buildRun(
               : { kind: 'gradient-penalty' as const, weight: config.regularizer.weight },
         }),
   };
-  let strategy: Strategy;
-  let data: BatchSource<Batch>;
+  // biome-ignore lint/suspicious/noExplicitAny: each family has its own batch type
+  let strategy: Strategy<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  let data: BatchSource<any>;
   let samples: Callback;
   // end-of-run quality numbers, written to evaluation.json beside the run's config
   let evaluate: (trainer: Trainer) => Promise<Record<string, unknown>> = async () => ({});
@@ -146,6 +149,19 @@ export async function buildRun(
       );
       return { modeCoverage: coverage };
     };
+  } else if (
+    config.family === 'srresnet' ||
+    config.family === 'srgan' ||
+    config.family === 'lsrgan' ||
+    config.family === 'pix2pix'
+  ) {
+    ({ strategy, data } = await buildSupervised(config, log));
+    samples = sampleGridCallback({
+      every: output.sampleEvery,
+      count: output.sampleCount,
+      seed: training.seed,
+      log,
+    });
   } else {
     const dataDir = config.data.dir === 'bundled' ? bundledFashionMnistDir() : config.data.dir;
     const dataset = await loadFashionMnist({ dir: dataDir, split: 'train' });

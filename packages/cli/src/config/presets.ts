@@ -101,8 +101,7 @@ const ganRing: TrainConfig = {
 const wganGpRing: TrainConfig = {
   ...ganRing,
   preset: 'wgan-gp-ring8',
-  description:
-    'WGAN-GP (Gulrajani et al. 2017: n_critic 5, lambda 10) with MLPs on a ring of 8 Gaussians',
+  description: 'WGAN-GP (Gulrajani et al. 2017: n_critic 5, lambda 10) with MLPs on a ring of 8 Gaussians',
   model: { latentDim: 16, hidden: [128, 128] },
   loss: 'wasserstein',
   regularizer: { kind: 'gradient-penalty', weight: 10 },
@@ -121,12 +120,107 @@ const ganGrid: TrainConfig = {
   training: { steps: 10000, batchSize: 256, seed: 0, decayStart: 5000 },
 };
 
+// Super-resolution at a CPU budget: 48x48 HR crops (12x12 LR) of the bundled photos, a
+// 4-block, 32-filter SRResNet (Ledig et al. use 16 blocks of 64 on 96x96 crops for 10^6 steps).
+const srData = { dataset: 'image-folder', dir: 'bundled', hrSize: 48, scale: 4 } as const;
+const srOutput = { progressEvery: 50, sampleEvery: 250, checkpointEvery: 500, sampleCount: 12 };
+const srAdam = { learningRate: 5e-4, beta1: 0.9, beta2: 0.999 };
+
+const srresnetX4: TrainConfig = {
+  preset: 'srresnet-x4',
+  family: 'srresnet',
+  description:
+    'SRResNet (Ledig et al. 2017) x4 super-resolution, pixel MSE only; bundled natural-image crops',
+  data: srData,
+  model: { filters: 32, residualBlocks: 4 },
+  content: 'mse',
+  loss: 'non-saturating',
+  discriminatorSteps: 1,
+  optimizer: srAdam,
+  training: { steps: 1500, batchSize: 16, seed: 0 },
+  output: srOutput,
+  backend: 'auto',
+};
+
+const srganX4: TrainConfig = {
+  preset: 'srgan-x4',
+  family: 'srgan',
+  description:
+    'SRGAN (Ledig et al. 2017) x4: MSE content + 1e-3 adversarial, initialised by 500 SRResNet steps',
+  data: srData,
+  model: { filters: 32, residualBlocks: 4, discriminatorFilters: 16, discriminatorDense: 128 },
+  content: 'mse',
+  adversarialWeight: 1e-3,
+  totalVariationWeight: 0,
+  pretrainSteps: 500,
+  loss: 'non-saturating',
+  discriminatorSteps: 1,
+  optimizer: srAdam,
+  training: { steps: 1500, batchSize: 16, seed: 0 },
+  output: srOutput,
+  backend: 'auto',
+};
+
+const lsrganX4: TrainConfig = {
+  preset: 'lsrgan-x4',
+  family: 'lsrgan',
+  description:
+    'latent-space-regularized GAN (arXiv 2001.08126) x4: G, D and a learned encoder E, updated D, E, G',
+  data: srData,
+  model: {
+    filters: 32,
+    residualBlocks: 4,
+    discriminatorFilters: 16,
+    discriminatorDense: 128,
+    encoderWidth: 16,
+  },
+  latent: {
+    pixelWeight: 1,
+    latentWeight: 0.1,
+    lipschitzK: 1,
+    lipschitzWeight: 10,
+    norm: 'l1',
+    adversarialWeight: 1e-3,
+  },
+  loss: 'non-saturating',
+  discriminatorSteps: 1,
+  optimizer: srAdam,
+  training: { steps: 1500, batchSize: 16, seed: 0 },
+  output: srOutput,
+  backend: 'auto',
+};
+
+const pix2pixEdges: TrainConfig = {
+  preset: 'pix2pix-edges',
+  family: 'pix2pix',
+  description:
+    'pix2pix (Isola et al. 2017): Fashion-MNIST edge maps to images, U-Net G, PatchGAN D, L1 x 100',
+  data: { dataset: 'fashion-edges', dir: 'bundled', edgeThreshold: 1 },
+  model: { imageSize: 32, generatorFilters: 16, discriminatorFilters: 16, discriminatorLayers: 2 },
+  l1Weight: 100,
+  loss: 'non-saturating',
+  discriminatorSteps: 1,
+  optimizer: adam(2e-4),
+  training: { steps: 1000, batchSize: 16, seed: 0 },
+  output: { progressEvery: 50, sampleEvery: 250, checkpointEvery: 500, sampleCount: 12 },
+  backend: 'auto',
+};
+
 /** Every preset by name. */
 export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(
-  [dcganFashion, hingeSnFashion, wganGpFashion, cganFashion, ganRing, wganGpRing, ganGrid].map((c) => [
-    c.preset,
-    { description: c.description, config: c },
-  ]),
+  [
+    dcganFashion,
+    hingeSnFashion,
+    wganGpFashion,
+    cganFashion,
+    ganRing,
+    wganGpRing,
+    ganGrid,
+    srresnetX4,
+    srganX4,
+    lsrganX4,
+    pix2pixEdges,
+  ].map((c) => [c.preset, { description: c.description, config: c }]),
 );
 
 /**

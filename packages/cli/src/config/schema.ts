@@ -57,8 +57,110 @@ const common = {
   backend: z.enum(BACKEND_CHOICES as [BackendChoice, ...BackendChoice[]]),
 };
 
+const imageFolderData = z
+  .object({
+    dataset: z.literal('image-folder'),
+    /** `bundled` for the natural-image crops shipped with @gankit/core, or any folder of PNG/JPEG images. */
+    dir: z.string().min(1),
+    /** Side of the high-resolution training crops; a multiple of `scale`. */
+    hrSize: positiveInt,
+    scale: z.union([z.literal(2), z.literal(4)]),
+  })
+  .strict();
+
+const srModel = {
+  /** SRResNet width (64 in Ledig et al.). */
+  filters: positiveInt,
+  /** SRResNet residual blocks (16 in Ledig et al.). */
+  residualBlocks: positiveInt,
+};
+
+const srDiscriminator = {
+  /** Base filters of the 8-conv discriminator (64 in Ledig et al.). */
+  discriminatorFilters: positiveInt,
+  /** Its hidden dense layer (1024 in Ledig et al.). */
+  discriminatorDense: positiveInt,
+};
+
+const nonNegative = z.number().min(0);
+
 /** The training config of a run: what a preset fills in and flags override, one shape per family. */
 export const trainConfigSchema = z.discriminatedUnion('family', [
+  z
+    .object({
+      ...common,
+      family: z.literal('srresnet'),
+      data: imageFolderData,
+      model: z.object(srModel).strict(),
+      content: z.enum(['mse', 'l1']),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      family: z.literal('srgan'),
+      data: imageFolderData,
+      model: z.object({ ...srModel, ...srDiscriminator }).strict(),
+      content: z.enum(['mse', 'l1']),
+      /** Weight of G's adversarial term (1e-3 in Ledig et al.). */
+      adversarialWeight: nonNegative,
+      totalVariationWeight: nonNegative,
+      /** Steps of MSE-only pre-training (SRResNet initialisation) before D joins. */
+      pretrainSteps: z.number().int().min(0),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      family: z.literal('lsrgan'),
+      data: imageFolderData,
+      model: z
+        .object({
+          ...srModel,
+          ...srDiscriminator,
+          /** Base width of the learned encoder E (HR image -> LR-shaped code). */
+          encoderWidth: positiveInt,
+        })
+        .strict(),
+      /** The latent-space-regularized GAN's weights (arXiv 2001.08126). */
+      latent: z
+        .object({
+          pixelWeight: nonNegative,
+          latentWeight: nonNegative,
+          lipschitzK: nonNegative,
+          lipschitzWeight: nonNegative,
+          norm: z.enum(['l1', 'l2']),
+          adversarialWeight: nonNegative,
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      family: z.literal('pix2pix'),
+      data: z
+        .object({
+          dataset: z.literal('fashion-edges'),
+          /** `bundled` or a folder with the Fashion-MNIST IDX files; images are padded to 32x32. */
+          dir: z.string().min(1),
+          /** Sobel magnitude above which a pixel is an edge. */
+          edgeThreshold: z.number().gt(0),
+        })
+        .strict(),
+      model: z
+        .object({
+          imageSize: positiveInt,
+          generatorFilters: positiveInt,
+          discriminatorFilters: positiveInt,
+          /** Stride-2 layers of the PatchGAN. */
+          discriminatorLayers: positiveInt,
+        })
+        .strict(),
+      /** lambda of the L1 term (100 in Isola et al.). */
+      l1Weight: nonNegative,
+    })
+    .strict(),
   z
     .object({
       ...common,
