@@ -21,5 +21,5 @@ describe('[slow] conditional GAN: class fidelity', () => {
     expect(evaluation.classFidelity.accuracy).toBeGreaterThanOrEqual(0.8);
     const grid = await loadImage(path.join(runDir, 'samples', 'final.png'));
     expect(grid.width).toBeGreaterThan(28 * 10);
-  });
+  }, 1_200_000);
 });

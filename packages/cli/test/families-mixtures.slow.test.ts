@@ -24,6 +24,6 @@ describe('[slow] 2-D mixtures: mode coverage', () => {
       expect(coverage.highQualityFraction).toBeGreaterThanOrEqual(0.7);
       const plot = await loadImage(path.join(runDir, 'samples', 'final.png'));
       expect([plot.width, plot.height]).toEqual([512, 512]);
-    });
+    }, 900_000);
   }
 });

@@ -19,7 +19,6 @@ import { loadFashionClassifier } from '@gankit/encoders';
 import { classFidelity, modeCoverage } from '@gankit/metrics';
 import {
   adversarialStrategy,
-  type Batch,
   type BatchSource,
   type Callback,
   checkpointCallback,

@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { formatShape, GanError } from '../errors/gan-error.js';
 import { bundledDataDir } from './bundled.js';
 import { readIdx } from './idx.js';
