@@ -94,7 +94,7 @@ describe('gankit CLI errors', () => {
 
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain(
-      'valid commands: train, resume, sample, upscale, info, presets',
+      'valid commands: train, resume, sample, upscale, eval, info, presets',
     );
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
@@ -113,6 +113,7 @@ describe('gankit CLI errors', () => {
       'resume',
       'sample',
       'upscale',
+      'eval',
       'info',
       'presets',
     ]);

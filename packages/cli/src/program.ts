@@ -1,5 +1,6 @@
 import { BACKEND_CHOICES, type BackendChoice, GanError } from '@gankit/core';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
+import { evalCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { presetsCommand } from './commands/presets.js';
 import { resumeCommand } from './commands/resume.js';
@@ -108,6 +109,27 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       await upscaleCommand(image, opts, log);
     });
 
+  const evaluate = program
+    .command('eval')
+    .description(
+      "score a super-resolution run against bicubic on held-out photos (PSNR/SSIM on Y; default: scikit-image's samples)",
+    )
+    .argument('<runDir>', 'run folder of a super-resolution preset')
+    .argument(
+      '[images...]',
+      'evaluation images (default: scikit-image sample photos, apt-get install python3-skimage)',
+    )
+    .option(
+      '--backend <name>',
+      `compute backend (${BACKEND_CHOICES.join(', ')})`,
+      backend,
+      'auto' as BackendChoice,
+    )
+    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .action(async (runDir: string, images: string[], opts) => {
+      await evalCommand(runDir, { ...opts, ...(images.length ? { images } : {}) }, log);
+    });
+
   const info = program
     .command('info')
     .description('versions, and which backend is chosen and why')
@@ -127,7 +149,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .action(() => presetsCommand(log));
 
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, resume, sample, upscale, info]) {
+  for (const cmd of [train, resume, sample, upscale, evaluate, info]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) =>

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadImage, saveImage } from '@gankit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalCommand } from './commands/evaluate.js';
 import { trainCommand } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
 
@@ -43,5 +44,25 @@ describe('supervised presets from the CLI', () => {
     );
     const big = await loadImage(out);
     expect([big.width, big.height, big.channels]).toEqual([120, 80, 3]);
+  });
+
+  it('evaluates a super-resolution run against bicubic with PSNR and SSIM', async () => {
+    const photo = path.join(tmp, 'photo.png');
+    const data = new Uint8Array(44 * 36 * 3).map((_, i) => 128 + Math.round(100 * Math.sin(i / 50)));
+    await saveImage({ data, width: 44, height: 36, channels: 3 }, photo);
+    const lines: string[] = [];
+    const rows = await evalCommand(path.join(tmp, 'srresnet-x4'), { images: [photo], backend: 'cpu' }, (l) =>
+      lines.push(l),
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.size).toEqual([44, 36]);
+    for (const v of [rows[0]!.bicubic.psnr, rows[0]!.model.psnr]) expect(v).toBeGreaterThan(5);
+    expect(rows[0]!.bicubic.ssim).toBeLessThanOrEqual(1);
+    expect(lines.at(-1)).toMatch(/^mean \(Y, 4-pixel border cut\)/);
+    const saved = JSON.parse(await fs.readFile(path.join(tmp, 'srresnet-x4', 'eval.json'), 'utf8'));
+    expect(saved.rows[0].image).toBe('photo.png');
+    await expect(
+      evalCommand(path.join(tmp, 'pix2pix-edges'), { images: [photo], backend: 'cpu' }, () => {}),
+    ).rejects.toThrow("is a 'pix2pix' run; eval scores super-resolution runs");
   });
 });

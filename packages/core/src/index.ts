@@ -79,6 +79,7 @@ export {
   bicubicDownscale,
   bundledSuperResolutionDir,
   loadImageFolder,
+  resizeBicubic,
   superResolutionPairs,
 } from './data/paired-images.js';
 export type { ScatterPlotOptions, ScatterSeries } from './data/scatter-plot.js';

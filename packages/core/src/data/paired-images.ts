@@ -79,8 +79,48 @@ function crop(
 }
 
 /**
- * Downscales an RGB crop by an integer factor with sharp's bicubic (Catmull-Rom) kernel, as
- * super-resolution benchmarks make their low-resolution inputs.
+ * Resizes an 8-bit image with sharp's bicubic (Catmull-Rom) kernel, the interpolation
+ * super-resolution benchmarks use for their low-resolution inputs and their baseline.
+ * @param image - the image
+ * @param width - new width
+ * @param height - new height
+ * @returns the resized image
+ * @example
+ * ```ts
+ * import { resizeBicubic } from '@gankit/core';
+ * const small = await resizeBicubic({ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }, 2, 2);
+ * ```
+ * @category Data
+ */
+export async function resizeBicubic(image: RawImage, width: number, height: number): Promise<RawImage> {
+  const sharp = await loadSharp('resizeBicubic');
+  const out = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: image.channels as 1 | 3 | 4 },
+  })
+    .resize(width, height, { kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  return {
+    data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+    width,
+    height,
+    channels: image.channels,
+  };
+}
+
+/**
+ * Downscales a square RGB crop by an integer factor with {@link resizeBicubic}.
+ * @param pixels - size x size x channels bytes
+ * @param size - the crop's side
+ * @param scale - the factor
+ * @param channels - channels per pixel. Default 3
+ * @returns the (size / scale)^2 x channels bytes
+ * @example
+ * ```ts
+ * import { bicubicDownscale } from '@gankit/core';
+ * const lr = await bicubicDownscale(new Uint8Array(16 * 16 * 3), 16, 4); // 4x4x3 bytes
+ * ```
+ * @category Data
  */
 export async function bicubicDownscale(
   pixels: Uint8Array,
@@ -88,12 +128,9 @@ export async function bicubicDownscale(
   scale: number,
   channels = 3,
 ): Promise<Uint8Array> {
-  const sharp = await loadSharp('bicubicDownscale');
-  const small = await sharp(pixels, { raw: { width: size, height: size, channels: channels as 3 } })
-    .resize(size / scale, size / scale, { kernel: 'cubic' })
-    .raw()
-    .toBuffer();
-  return new Uint8Array(small.buffer, small.byteOffset, small.byteLength);
+  return (
+    await resizeBicubic({ data: pixels, width: size, height: size, channels }, size / scale, size / scale)
+  ).data;
 }
 
 const toUnit = (bytes: Uint8Array) => Float32Array.from(bytes, (v) => v / 127.5 - 1);
