@@ -56,6 +56,10 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--backend <name>', `compute backend (${BACKEND_CHOICES.join(', ')})`, backend)
     .option('--data <dir>', "dataset folder, or 'bundled' for the subset shipped with gankit")
     .option('--out <dir>', 'run folder (default runs/<preset>)')
+    .option(
+      '--set <path=value...>',
+      "override a config value, e.g. --set latent.latentWeight=0 (see the run's config.json for paths)",
+    )
     .option('--threads <n>', 'wasm threads (default: every core)', int(1))
     .action(async (opts) => {
       await trainCommand(opts, log);

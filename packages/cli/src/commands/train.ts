@@ -52,6 +52,40 @@ export interface TrainFlags {
   data?: string;
   out?: string;
   threads?: number;
+  /** `path=value` overrides of the preset's config, e.g. `latent.latentWeight=0` (values are JSON, else strings). */
+  set?: string[];
+}
+
+/** Applies one `a.b.c=value` override; the whole config is validated afterwards. */
+function applyOverride(config: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) {
+    throw new GanError('INVALID_ARGUMENT', `train: --set takes path=value, got '${assignment}'`);
+  }
+  const keys = assignment.slice(0, eq).split('.');
+  const raw = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  let node: Record<string, unknown> = config;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `train: --set ${assignment}: '${key}' is not a section of this preset's config (sections: ${Object.keys(
+          node,
+        )
+          .filter((k) => typeof node[k] === 'object')
+          .join(', ')})`,
+      );
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
 }
 
 /** Applies command-line overrides to a preset and validates the result. */
@@ -61,6 +95,7 @@ export function resolveTrainConfig(flags: TrainFlags): TrainConfig {
   if (flags.batchSize !== undefined) config.training.batchSize = flags.batchSize;
   if (flags.seed !== undefined) config.training.seed = flags.seed;
   if (flags.backend !== undefined) config.backend = flags.backend;
+  for (const assignment of flags.set ?? []) applyOverride(config as Record<string, unknown>, assignment);
   if (flags.data !== undefined) {
     if (config.data.dataset === 'gaussian-mixture') {
       throw new GanError(
