@@ -4,7 +4,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * Vitest orders files by past durations, else by size, so on a fresh clone the small but
  * minutes-long `*.slow.test.ts` training files would start last and stretch the run; start
- * them first, beside everything else.
+ * them first.
  */
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -20,5 +20,8 @@ export default defineConfig({
   test: {
     projects: ['packages/*'],
     sequence: { sequencer: SlowFirstSequencer },
+    // vitest's default (cores - 1) is one worker on a 2-core machine: every file would run in
+    // turn; two workers run the two slow training files side by side (each uses one thread)
+    maxWorkers: 2,
   },
 });
