@@ -1,3 +1,0 @@
-export type { DawnBackendType, WebgpuAdapterSummary, WebgpuOptions } from './adapter.js';
-export { DAWN_BACKENDS, softwareAdapterReason } from './adapter.js';
-export { webgpuAdapter } from './backend.js';
