@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkInteger, checkNumber, GanError } from '../errors/gan-error.js';
 import { seededDropout } from '../layers/seeded-dropout.js';
+import { spectralNormalization } from '../layers/spectral-norm.js';
 import { SeededRandom } from '../random/seeded-random.js';
 
 /**
@@ -16,7 +17,11 @@ export interface UnetGeneratorOptions {
   outChannels: number;
   /** Filters of the first encoder conv, doubled per level up to 8x. Default 64 (Isola et al.). */
   baseFilters?: number;
-  /** Number of stride-2 levels. Default log2(inputSize), down to 1x1 as in the paper. */
+  /**
+   * Number of stride-2 levels (encoder convs; the decoder has as many transposed convs).
+   * Default log2(inputSize) capped at 8: down to a 1x1 bottleneck as in the paper's 256x256
+   * U-Net (8 levels); larger inputs keep 8 levels and a larger bottleneck. 32x32 gives 5.
+   */
   depth?: number;
   /** Dropout rate of the first three decoder levels (G's noise). Default 0.5. */
   dropout?: number;
@@ -37,8 +42,12 @@ export interface PatchganDiscriminatorOptions {
   imageChannels: number;
   /** Filters of the first conv, doubled per layer up to 8x. Default 64. */
   baseFilters?: number;
-  /** Stride-2 convs (3 gives the 70x70 PatchGAN). Default 3. */
+  /** Stride-2 convs (3 gives the 70x70 PatchGAN; 1 the 16x16, 2 the 34x34). Default 3. */
   layers?: number;
+  /** Batch norm after every conv but the first and the last (Isola et al.). Default true. */
+  batchNorm?: boolean;
+  /** Wrap every conv in spectral normalization (Miyato et al. 2018). Default false. */
+  spectralNorm?: boolean;
   /** Seed of the initialisers. Default 0. */
   seed?: number;
 }
@@ -53,12 +62,16 @@ const sym = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor
  * (C64-C128-C256-C512-..., batch norm on all but the first, LeakyReLU 0.2), a decoder of 4x4
  * stride-2 transposed convs (batch norm, ReLU, dropout 0.5 on the first three levels) with
  * skip connections concatenating each encoder level to the decoder level of the same size,
- * and a tanh output. The dropout is G's only noise; it uses `SeededDropout`, which training
- * strategies reseed every step so runs are reproducible and resume exactly.
+ * and a tanh output. The dropout is G's only noise, active only when the model is applied
+ * with `training: true`; it uses `SeededDropout`, which training strategies reseed every step
+ * so runs are reproducible and resume exactly. As in the reference implementation the
+ * innermost encoder conv has no batch norm (at 1x1 it would normalise a single pixel). For
+ * 28x28 data, pad to 32x32 (depth 5, down to 1x1).
  *
  * @param options - size, channels, width, depth, dropout, seed
  * @returns a tf.LayersModel mapping [b, s, s, inChannels] to [b, s, s, outChannels]
- * @throws GanError `INVALID_ARGUMENT` for a size that is not a power of two or too small for the depth
+ * @throws GanError `INVALID_ARGUMENT` naming the option: an inputSize that is not a power of
+ * two or too small for the depth, a dropout outside [0, 0.99], non-positive sizes
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -74,7 +87,7 @@ export function unetGenerator(options: UnetGeneratorOptions): tfl.LayersModel {
   if ((size & (size - 1)) !== 0) {
     throw new GanError('INVALID_ARGUMENT', `${fn}: inputSize must be a power of two, got ${size}`);
   }
-  const depth = checkInteger(fn, 'depth', options.depth ?? Math.log2(size));
+  const depth = checkInteger(fn, 'depth', options.depth ?? Math.min(Math.log2(size), 8));
   if (2 ** depth > size) {
     throw new GanError(
       'INVALID_ARGUMENT',
@@ -105,7 +118,7 @@ export function unetGenerator(options: UnetGeneratorOptions): tfl.LayersModel {
       }),
       h,
     );
-    // no norm on the first level, nor on the 1x1 bottleneck (a batch statistic over one pixel)
+    // no norm on the first level, nor on the innermost one (at 1x1, a statistic of one pixel)
     if (i > 0 && i < depth - 1) {
       h = sym(tfl.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `down${i + 1}_bn` }), h);
     }
@@ -150,13 +163,16 @@ export function unetGenerator(options: UnetGeneratorOptions): tfl.LayersModel {
 
 /**
  * The PatchGAN discriminator of pix2pix (Isola et al. 2017): the condition A and the image B
- * concatenated along channels, `layers` 4x4 stride-2 convs (C64-C128-C256, batch norm on all
- * but the first, LeakyReLU 0.2), a stride-1 C512, and a stride-1 conv to one logit per patch.
- * With 3 stride-2 layers each logit sees a 70x70 patch. It takes two inputs, [A, B].
+ * concatenated along channels inside the model (A first), `layers` 4x4 stride-2 convs
+ * (C64-C128-C256, batch norm on all but the first, LeakyReLU 0.2), a stride-1 C512, and a
+ * stride-1 conv to one logit per patch (no sigmoid). With 3 stride-2 layers each logit sees a
+ * 70x70 patch of the input. It takes two inputs, [A, B]; with 'same' padding the logit map is
+ * ceil(inputSize / 2^layers) on a side (4x4 for 32x32 inputs, 32x32 for 256x256, where the
+ * reference's zero padding of 1 gives 30x30).
  *
- * @param options - size, channels of A and B, width, layers, seed
+ * @param options - size, channels of A and B, width, layers, batch norm, spectral norm, seed
  * @returns a tf.LayersModel mapping [A, B] to [b, h', w', 1] patch logits
- * @throws GanError `INVALID_ARGUMENT` for an input too small for the layers or non-positive sizes
+ * @throws GanError `INVALID_ARGUMENT` naming the option: an inputSize below 2^layers, non-positive sizes
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -179,34 +195,44 @@ export function patchganDiscriminator(options: PatchganDiscriminatorOptions): tf
     name: 'image',
   });
   const base = checkInteger(fn, 'baseFilters', options.baseFilters ?? 64);
+  const batchNorm = options.batchNorm ?? true;
   const rng = new SeededRandom(options.seed ?? 0);
   const init = () => tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: rng.seed() });
+  const sn = (layer: tfl.layers.Layer) =>
+    options.spectralNorm
+      ? spectralNormalization({ layer, seed: rng.seed(), name: `${layer.name}_sn` })
+      : layer;
   let h = sym(tfl.layers.concatenate({ name: 'pair' }), [a, b]);
   for (let i = 0; i <= layers; i++) {
     const last = i === layers;
+    const norm = batchNorm && i > 0;
     h = sym(
-      tfl.layers.conv2d({
-        filters: base * 2 ** Math.min(i, 3),
-        kernelSize: 4,
-        strides: last ? 1 : 2,
-        padding: 'same',
-        useBias: i === 0,
-        kernelInitializer: init(),
-        name: `conv${i + 1}`,
-      }),
+      sn(
+        tfl.layers.conv2d({
+          filters: base * 2 ** Math.min(i, 3),
+          kernelSize: 4,
+          strides: last ? 1 : 2,
+          padding: 'same',
+          useBias: !norm,
+          kernelInitializer: init(),
+          name: `conv${i + 1}`,
+        }),
+      ),
       h,
     );
-    if (i > 0) h = sym(tfl.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `conv${i + 1}_bn` }), h);
+    if (norm) h = sym(tfl.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `conv${i + 1}_bn` }), h);
     h = sym(tfl.layers.leakyReLU({ alpha: 0.2, name: `conv${i + 1}_lrelu` }), h);
   }
   const logits = sym(
-    tfl.layers.conv2d({
-      filters: 1,
-      kernelSize: 4,
-      padding: 'same',
-      kernelInitializer: init(),
-      name: 'patch_logits',
-    }),
+    sn(
+      tfl.layers.conv2d({
+        filters: 1,
+        kernelSize: 4,
+        padding: 'same',
+        kernelInitializer: init(),
+        name: 'patch_logits',
+      }),
+    ),
     h,
   );
   return tfl.model({ inputs: [a, b], outputs: logits, name: 'patchgan' });

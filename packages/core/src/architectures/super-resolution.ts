@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkInteger, GanError } from '../errors/gan-error.js';
 import { pixelShuffle } from '../layers/pixel-shuffle.js';
+import { spectralNormalization } from '../layers/spectral-norm.js';
 import { SeededRandom } from '../random/seeded-random.js';
 
 /**
@@ -27,14 +28,29 @@ export interface SrresnetGeneratorOptions {
  * @category Architectures
  */
 export interface SrganDiscriminatorOptions {
-  /** Side of the (square) high-resolution input. Must be divisible by 16. */
-  inputSize: number;
+  /**
+   * Side of the (square) high-resolution input, e.g. 96 (Ledig et al.'s crops). Required with
+   * the `flatten` head, where it must be divisible by 16. With the `globalAveragePool` head it
+   * is optional: left out, the input shape is [null, null, channels] and D takes any size.
+   */
+  inputSize?: number;
   /** Image channels. Default 3. */
   channels?: number;
   /** Filters of the first two convs, doubled every two convs up to 8x. Default 64 (Ledig et al.). */
   baseFilters?: number;
   /** Units of the hidden dense layer. Default 1024 (Ledig et al.). */
   denseUnits?: number;
+  /** Batch norm after every conv but the first (Ledig et al.). Default true. */
+  batchNorm?: boolean;
+  /** Wrap every conv and dense layer in spectral normalization (Miyato et al. 2018). Default false. */
+  spectralNorm?: boolean;
+  /**
+   * How the last feature map becomes the dense layers' input: `flatten` (the paper: the
+   * features of an inputSize/16 square map, so the input size is fixed) or `globalAveragePool`
+   * (the mean over positions, as in the 1x1-conv heads of common SRGAN ports: any input size,
+   * and 16x fewer dense weights at 64 base filters and 96x96 input). Default `flatten`.
+   */
+  head?: 'flatten' | 'globalAveragePool';
   /** Seed of the initialisers. Default 0. */
   seed?: number;
 }
@@ -47,10 +63,17 @@ const sym = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor
  * The SRResNet generator of SRGAN (Ledig et al. 2017, "Photo-Realistic Single Image
  * Super-Resolution Using a Generative Adversarial Network", figure 4): a 9x9 conv and PReLU,
  * B residual blocks (conv3x3-BN-PReLU-conv3x3-BN plus skip), conv3x3-BN plus a long skip, one
- * sub-pixel stage per factor 2 (conv3x3 to 4x the filters, pixel shuffle, PReLU), and a 9x9
- * conv to the image channels with tanh (images in [-1, 1]). PReLU slopes are shared over
- * height and width, so the network is fully convolutional: it takes images of any size (the
- * input shape is [null, null, channels]), which `tiledUpscale` relies on.
+ * sub-pixel stage per factor 2 (conv3x3 to 4x the filters, {@link PixelShuffle}, PReLU), and a
+ * 9x9 conv to the image channels with tanh (images in [-1, 1]). PReLU slopes are shared over
+ * height and width (one slope per channel), so the network is fully convolutional: it takes
+ * images of any size (the input shape is [null, null, channels]), which `tiledUpscale` relies
+ * on. The defaults (16 blocks of 64 filters, x4, RGB) have 1,550,659 trainable parameters,
+ * plus 4,224 batch-norm moving statistics (`countParams()` gives 1,554,883).
+ *
+ * Scale 1 is rejected: without an upsampling stage the network is not a super-resolution
+ * model, and x8 is two x4 models in a row or a custom build. `batchNorm: false` removes every
+ * batch norm (EDSR/ESRGAN-style blocks, better for PSNR-oriented training). Training needs
+ * the `DepthToSpace` gradient that `setupBackend` registers.
  *
  * @param options - scale, channels, width, depth, batch norm, seed
  * @returns a tf.LayersModel mapping [b, h, w, c] to [b, scale*h, scale*w, c]
@@ -113,59 +136,94 @@ export function srresnetGenerator(options: SrresnetGeneratorOptions = {}): tfl.L
  * The SRGAN discriminator (Ledig et al. 2017, figure 4): eight 3x3 convs with LeakyReLU(0.2)
  * (k3n64s1, k3n64s2, k3n128s1, k3n128s2, ..., k3n512s2 for 64 base filters), batch norm after
  * all but the first, then dense(1024), LeakyReLU and dense(1) giving a logit (no sigmoid: the
- * losses take logits).
+ * losses take logits). Options drop the batch norms, add spectral normalization, or replace
+ * the flatten by a global average pool so that D accepts any input size.
  *
- * @param options - input size, channels, width, dense units, seed
+ * @param options - input size, channels, width, dense units, batch norm, spectral norm, head, seed
  * @returns a tf.LayersModel mapping [b, size, size, c] to [b, 1] logits
- * @throws GanError `INVALID_ARGUMENT` for an input size not divisible by 16 or non-positive sizes
+ * @throws GanError `INVALID_ARGUMENT` naming the option: a missing or non-multiple-of-16
+ * inputSize with the `flatten` head, an unknown head, non-positive sizes
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
  * import { srganDiscriminator } from '@gankit/core';
  * const d = srganDiscriminator({ inputSize: 32, baseFilters: 8, denseUnits: 16 });
+ * const logits = d.predict(tf.zeros([2, 32, 32, 3])) as tf.Tensor; // [2, 1]
+ * const anySize = srganDiscriminator({ head: 'globalAveragePool', baseFilters: 8, denseUnits: 16 });
+ * const more = anySize.predict(tf.zeros([1, 40, 24, 3])) as tf.Tensor; // [1, 1]
  * ```
  * @category Architectures
  */
 export function srganDiscriminator(options: SrganDiscriminatorOptions): tfl.LayersModel {
   const fn = 'srganDiscriminator';
-  const size = checkInteger(fn, 'inputSize', options.inputSize, 16);
-  if (size % 16 !== 0) {
+  const head = options.head ?? 'flatten';
+  if (head !== 'flatten' && head !== 'globalAveragePool') {
     throw new GanError(
       'INVALID_ARGUMENT',
-      `${fn}: inputSize must be divisible by 16 (four stride-2 convs), got ${size}`,
+      `${fn}: head must be 'flatten' or 'globalAveragePool', got '${String(head)}'`,
     );
+  }
+  let size: number | null = null;
+  if (head === 'flatten') {
+    if (options.inputSize === undefined) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `${fn}: inputSize is required with the 'flatten' head (or use head 'globalAveragePool'), got undefined`,
+      );
+    }
+    size = checkInteger(fn, 'inputSize', options.inputSize, 16);
+    if (size % 16 !== 0) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `${fn}: inputSize must be divisible by 16 (four stride-2 convs), got ${size}`,
+      );
+    }
+  } else if (options.inputSize !== undefined) {
+    size = checkInteger(fn, 'inputSize', options.inputSize);
   }
   const channels = checkInteger(fn, 'channels', options.channels ?? 3);
   const base = checkInteger(fn, 'baseFilters', options.baseFilters ?? 64);
   const units = checkInteger(fn, 'denseUnits', options.denseUnits ?? 1024);
+  const batchNorm = options.batchNorm ?? true;
   const rng = new SeededRandom(options.seed ?? 0);
   const init = () => tfl.initializers.heNormal({ seed: rng.seed() });
   const lrelu = (name: string) => tfl.layers.leakyReLU({ alpha: 0.2, name });
+  const sn = (layer: tfl.layers.Layer) =>
+    options.spectralNorm
+      ? spectralNormalization({ layer, seed: rng.seed(), name: `${layer.name}_sn` })
+      : layer;
 
   const input = tfl.input({ shape: [size, size, channels], name: 'high_res' });
   let h = input;
   for (let i = 0; i < 8; i++) {
     const filters = base * 2 ** Math.floor(i / 2);
     const strides = i % 2 === 0 ? 1 : 2;
+    const norm = batchNorm && i > 0;
     h = sym(
-      tfl.layers.conv2d({
-        filters,
-        kernelSize: 3,
-        strides,
-        padding: 'same',
-        useBias: i === 0,
-        kernelInitializer: init(),
-        name: `conv${i + 1}`,
-      }),
+      sn(
+        tfl.layers.conv2d({
+          filters,
+          kernelSize: 3,
+          strides,
+          padding: 'same',
+          useBias: !norm,
+          kernelInitializer: init(),
+          name: `conv${i + 1}`,
+        }),
+      ),
       h,
     );
-    if (i > 0) h = sym(tfl.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `conv${i + 1}_bn` }), h);
+    if (norm) h = sym(tfl.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `conv${i + 1}_bn` }), h);
     h = sym(lrelu(`conv${i + 1}_lrelu`), h);
   }
-  h = sym(tfl.layers.flatten({ name: 'flatten' }), h);
+  h =
+    head === 'flatten'
+      ? sym(tfl.layers.flatten({ name: 'flatten' }), h)
+      : sym(tfl.layers.globalAveragePooling2d({ name: 'pool' }), h);
   h = sym(
     lrelu('dense_lrelu'),
-    sym(tfl.layers.dense({ units, kernelInitializer: init(), name: 'dense' }), h),
+    sym(sn(tfl.layers.dense({ units, kernelInitializer: init(), name: 'dense' })), h),
   );
-  const logit = sym(tfl.layers.dense({ units: 1, kernelInitializer: init(), name: 'logit' }), h);
+  const logit = sym(sn(tfl.layers.dense({ units: 1, kernelInitializer: init(), name: 'logit' })), h);
   return tfl.model({ inputs: input, outputs: logit, name: 'srgan_discriminator' });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkInteger } from '../errors/gan-error.js';
+import { checkInteger, GanError } from '../errors/gan-error.js';
 
 /**
  * Options of {@link pixelShuffle}.
@@ -16,8 +16,13 @@ export interface PixelShuffleOptions {
 /**
  * Sub-pixel convolution's rearrangement (Shi et al. 2016, "Real-Time Single Image and Video
  * Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural Network"), the upsampling
- * of SRGAN's generator: `depthToSpace` with block size r in NHWC. Works for any spatial size.
- * Registered as `gankit>PixelShuffle`.
+ * of SRGAN's generator: `depthToSpace` with block size r in NHWC, so channel
+ * `(i * r + j) * c + k` of pixel (h, w) becomes channel k of pixel (r*h + i, r*w + j). Works for
+ * any spatial size; the channels must be a multiple of r*r. It has no weights.
+ *
+ * tfjs 4.22 registers no gradient for `DepthToSpace`; `setupBackend` (through
+ * `registerTrainingKernels`) adds it, so train models holding this layer after setting up the
+ * backend with gankit. Registered as `gankit>PixelShuffle`.
  * @category Layers
  */
 export class PixelShuffle extends tfl.layers.Layer {
@@ -34,6 +39,7 @@ export class PixelShuffle extends tfl.layers.Layer {
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const r = this.factor;
+    this.checkShape(s);
     const scaled = (d: number | null | undefined) => (d == null ? null : d * r);
     const c = s[3];
     return [s[0] ?? null, scaled(s[1]), scaled(s[2]), c == null ? null : c / (r * r)];
@@ -42,12 +48,24 @@ export class PixelShuffle extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      this.checkShape(x.shape);
       return tf.depthToSpace(x, this.factor, 'NHWC');
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), factor: this.factor };
+  }
+
+  private checkShape(shape: readonly (number | null | undefined)[]): void {
+    const r = this.factor;
+    const c = shape[3];
+    if (shape.length !== 4 || (c != null && c % (r * r) !== 0)) {
+      throw new GanError(
+        'SHAPE_MISMATCH',
+        `pixelShuffle: input must be [batch, height, width, channels] with channels a multiple of ${r * r} (factor ${r} squared), got [${shape.map((d) => (d == null ? 'null' : String(d))).join(', ')}]`,
+      );
+    }
   }
 }
 tf.serialization.registerClass(PixelShuffle, 'gankit', 'PixelShuffle');
@@ -56,7 +74,8 @@ tf.serialization.registerClass(PixelShuffle, 'gankit', 'PixelShuffle');
  * Creates a {@link PixelShuffle} layer.
  * @param options - the upscaling factor
  * @returns the layer
- * @throws GanError `INVALID_ARGUMENT` for a factor below 2
+ * @throws GanError `INVALID_ARGUMENT` for a factor below 2; `SHAPE_MISMATCH` when applied to
+ * an input that is not 4-D or whose channels are not a multiple of factor squared
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
