@@ -6,10 +6,17 @@ import { formatBackendReport, setupBackend } from './setup.js';
 describe('setupBackend', () => {
   it('auto picks wasm here and says why it skipped the native backends', async () => {
     const report = await setupBackend({ backend: 'auto' });
+    if (report.chosen === 'webgpu') {
+      // a machine with a GPU: auto takes webgpu, never on a software adapter
+      expect(report.adapter?.software).toBe(false);
+      return;
+    }
     expect(report.chosen).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(report.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    expect(report.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu']);
     expect(report.skipped[0]!.reason).toMatch(/tfjs-node-gpu is not installed/);
+    // no GPU here: webgpu is skipped, never run on a software adapter
+    expect(report.skipped[2]!.reason).toMatch(/software adapter|no GPU device node|is not installed/);
     const text = formatBackendReport(report).join('\n');
     expect(text).toMatch(/^backend: wasm \(/);
     expect(text).toMatch(/gankit training kernels: \d+ registered for wasm/);
@@ -29,7 +36,7 @@ describe('setupBackend', () => {
       ),
     );
     await expect(setupBackend({ backend: 'cuda' as never })).rejects.toThrow(
-      "setupBackend: backend must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got 'cuda'",
+      "setupBackend: backend must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, got 'cuda'",
     );
   });
 });

@@ -1,18 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GanError } from '../errors/gan-error.js';
+import { registerMissingGradients } from './kernels/gradients.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import { enableWasmThreads } from './threads/index.js';
+import type { WebgpuAdapterSummary, WebgpuOptions } from './webgpu/adapter.js';
+import { tryWebgpu } from './webgpu/backend.js';
+import { registerWebgpuKernels } from './webgpu/kernels.js';
 
 /**
  * Which compute backend to run on. `auto` tries, in order: `tensorflow-gpu` (tfjs-node-gpu,
- * CUDA), `tensorflow` (tfjs-node, native libtensorflow), `wasm` (XNNPACK + SIMD with gankit's
- * training kernels) and `cpu` (pure JavaScript).
+ * CUDA), `tensorflow` (tfjs-node, native libtensorflow), `webgpu` (tfjs-backend-webgpu on
+ * Dawn, the `webgpu` npm package; under `auto` only on a hardware adapter), `wasm` (XNNPACK +
+ * SIMD with gankit's training kernels) and `cpu` (pure JavaScript).
  * @category Backends
  */
-export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** The concrete backends `auto` chooses between, fastest first. @category Backends */
-export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 /** Every value {@link setupBackend} accepts. @category Backends */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_PREFERENCE];
@@ -26,14 +31,16 @@ export interface BackendReport {
   requested: BackendChoice;
   /** The gankit name of the backend now active. */
   chosen: Exclude<BackendChoice, 'auto'>;
-  /** tfjs' own name for it (`tensorflow`, `wasm`, `cpu`). */
+  /** tfjs' own name for it (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfjsBackend: string;
   /** One sentence on why this backend was chosen. */
   reason: string;
   /** Faster backends that were tried first, each with the reason it was not used. */
   skipped: { backend: Exclude<BackendChoice, 'auto'>; reason: string }[];
-  /** Extra facts worth printing (SIMD, threads, kernels registered). */
+  /** Extra facts worth printing (SIMD, threads, kernels registered, the WebGPU adapter). */
   details: string[];
+  /** The WebGPU adapter, when the chosen backend is `webgpu`. */
+  adapter?: WebgpuAdapterSummary;
 }
 
 /**
@@ -44,8 +51,9 @@ export interface SetupBackendOptions {
   /** Backend to use (default `auto`). */
   backend?: BackendChoice;
   /**
-   * Register gankit's training kernels when the wasm or cpu backend is chosen (default true):
-   * without them wasm cannot train convolutions and cpu takes about a minute per conv gradient.
+   * Register gankit's training kernels when the wasm, cpu or webgpu backend is chosen (default
+   * true): without them wasm cannot train convolutions, cpu takes about a minute per conv
+   * gradient, and webgpu's resize gradients ignore halfPixelCenters.
    */
   trainingKernels?: boolean;
   /**
@@ -53,12 +61,18 @@ export interface SetupBackendOptions {
    * SIMD build on node:worker_threads; 1 keeps the single-threaded build.
    */
   threads?: number;
+  /**
+   * Which Dawn backends the `webgpu` backend tries, and the power preference. A software
+   * adapter (llvmpipe, SwiftShader, ...) is used only when `webgpu` is asked for by name.
+   */
+  webgpu?: WebgpuOptions;
 }
 
 interface Attempt {
   ok: boolean;
   reason: string;
   details?: string[];
+  adapter?: WebgpuAdapterSummary;
 }
 
 // Native backends register themselves on import; a failed import means "not installed" or
@@ -123,6 +137,11 @@ async function tryCpu(): Promise<Attempt> {
 const attempts: Record<Exclude<BackendChoice, 'auto'>, (options: SetupBackendOptions) => Promise<Attempt>> = {
   'tensorflow-gpu': () => tryNative('@tensorflow/tfjs-node-gpu', 'tensorflow'),
   tensorflow: () => tryNative('@tensorflow/tfjs-node', 'tensorflow'),
+  webgpu: (options) =>
+    tryWebgpu({
+      allowSoftware: options.backend === 'webgpu',
+      ...(options.webgpu === undefined ? {} : { webgpu: options.webgpu }),
+    }),
   wasm: (options) => tryWasm(options.threads),
   cpu: tryCpu,
 };
@@ -130,6 +149,7 @@ const attempts: Record<Exclude<BackendChoice, 'auto'>, (options: SetupBackendOpt
 const tfjsNames: Record<Exclude<BackendChoice, 'auto'>, string> = {
   'tensorflow-gpu': 'tensorflow',
   tensorflow: 'tensorflow',
+  webgpu: 'webgpu',
   wasm: 'wasm',
   cpu: 'cpu',
 };
@@ -175,6 +195,16 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
     await tf.ready();
     const details = [...(attempt.details ?? [])];
     const tfjsBackend = tfjsNames[name];
+    if (tfjsBackend === 'webgpu' && options.trainingKernels !== false) {
+      const added = registerWebgpuKernels();
+      const gradients = registerMissingGradients();
+      if (added.length || gradients.length) {
+        details.push(
+          `gankit kernels for webgpu: replaced ${added.join(', ') || 'none'} (tfjs' own ignore halfPixelCenters); ` +
+            `gradients added: ${gradients.join(', ') || 'none'}`,
+        );
+      }
+    }
     if ((tfjsBackend === 'wasm' || tfjsBackend === 'cpu') && options.trainingKernels !== false) {
       const kernels = registerTrainingKernels(tfjsBackend);
       const n = kernels.added.length + kernels.replaced.length;
@@ -189,6 +219,7 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
       reason: requested === 'auto' ? attempt.reason : `requested explicitly; ${attempt.reason}`,
       skipped,
       details,
+      ...(attempt.adapter === undefined ? {} : { adapter: attempt.adapter }),
     };
   }
   // cpu always loads, so auto never gets here; keep the type checker and readers sure of it

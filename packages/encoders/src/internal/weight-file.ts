@@ -163,7 +163,7 @@ async function readTfjsWeights(fn: string, jsonPath: string): Promise<WeightFile
           name: shortName(spec.name),
           fullName: spec.name,
           shape: [...t.shape],
-          values: t.dtype === 'int32' ? (t.dataSync() as Int32Array) : Float32Array.from(t.dataSync()),
+          values: t.dtype === 'int32' ? ((await t.data()) as Int32Array) : Float32Array.from(await t.data()),
         });
       }
     } finally {

@@ -111,11 +111,11 @@ function l2Normalise(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { retrievalAccuracy } from '@gankit/encoders';
- * console.log(retrievalAccuracy(tf.eye(3), tf.eye(3))); // 1
+ * console.log(await retrievalAccuracy(tf.eye(3), tf.eye(3))); // 1
  * ```
  * @category Encoders
  */
-export function retrievalAccuracy(text: tf.Tensor, image: tf.Tensor): number {
+export async function retrievalAccuracy(text: tf.Tensor, image: tf.Tensor): Promise<number> {
   if (
     text.rank !== 2 ||
     image.rank !== 2 ||
@@ -133,8 +133,8 @@ export function retrievalAccuracy(text: tf.Tensor, image: tf.Tensor): number {
     const sim = tf.matMul(l2Normalise(text), l2Normalise(image), false, true);
     return [tf.argMax(sim, 1), tf.argMax(sim, 0)];
   });
-  const a = t2i!.dataSync();
-  const b = i2t!.dataSync();
+  // await data(), not dataSync(): the latter throws on GPU backends in Node
+  const [a, b] = await Promise.all([t2i!.data(), i2t!.data()]);
   tf.dispose([t2i!, i2t!]);
   let hits = 0;
   for (let i = 0; i < a.length; i++) hits += (a[i] === i ? 1 : 0) + (b[i] === i ? 1 : 0);
@@ -205,12 +205,14 @@ export interface TrainJointEmbeddingResult {
  * const images = tf.stack(texts.map((t) => tf.fill([8, 8, 1], t === 'dark' ? -1 : 1))) as tf.Tensor4D;
  * const textEncoder = bagOfWordsEncoder({ tokenizer: Tokenizer.fromTexts(texts), embeddingDim: 8 });
  * const imageEncoder = cnnEncoder({ inputShape: [8, 8, 1], targetShape: [8], baseWidth: 4 });
- * const { losses } = trainJointEmbedding({ textEncoder, imageEncoder, pairs: { images, texts }, steps: 5, batchSize: 4 });
+ * const { losses } = await trainJointEmbedding({ textEncoder, imageEncoder, pairs: { images, texts }, steps: 5, batchSize: 4 });
  * console.log(losses.length); // 5
  * ```
  * @category Encoders
  */
-export function trainJointEmbedding(options: TrainJointEmbeddingOptions): TrainJointEmbeddingResult {
+export async function trainJointEmbedding(
+  options: TrainJointEmbeddingOptions,
+): Promise<TrainJointEmbeddingResult> {
   const fn = 'trainJointEmbedding';
   const { textEncoder, imageEncoder, pairs } = options;
   const steps = checkInteger(fn, 'steps', options.steps);
@@ -270,7 +272,7 @@ export function trainJointEmbedding(options: TrainJointEmbeddingOptions): TrainJ
         true,
         vars,
       );
-      const value = lossTensor!.dataSync()[0]!;
+      const value = (await lossTensor!.data())[0]!;
       tf.dispose([lossTensor!, idx, tokens, images]);
       losses.push(value);
       options.onStep?.(step, value);

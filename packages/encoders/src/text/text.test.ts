@@ -150,15 +150,15 @@ describe('jointEmbeddingLoss', () => {
     tf.dispose([t, v, c, h, scaled]);
   });
 
-  it('scores retrieval: 1 for matching identities, 0 for a swap', () => {
+  it('scores retrieval: 1 for matching identities, 0 for a swap', async () => {
     const e = tf.eye(3);
-    expect(retrievalAccuracy(e, e)).toBe(1);
+    expect(await retrievalAccuracy(e, e)).toBe(1);
     const swapped = tf.tensor2d([
       [0, 1, 0],
       [1, 0, 0],
       [0, 0, 1],
     ]);
-    expect(retrievalAccuracy(e, swapped)).toBeCloseTo(1 / 3, 6);
+    expect(await retrievalAccuracy(e, swapped)).toBeCloseTo(1 / 3, 6);
     tf.dispose([e, swapped]);
   });
 });
@@ -202,7 +202,7 @@ describe('trainJointEmbedding', () => {
   it.each([
     ['bag of words, contrastive', 'word', 'contrastive'],
     ['char CNN-RNN, hinge', 'char', 'hinge'],
-  ] as const)('learns to retrieve matching pairs far above chance (%s)', (_label, level, loss) => {
+  ] as const)('learns to retrieve matching pairs far above chance (%s)', async (_label, level, loss) => {
     const train = world(6, 1);
     const test = world(1, 99); // 12 unseen noisy scenes, one per caption: chance is 1/12
     const tokenizer =
@@ -222,10 +222,14 @@ describe('trainJointEmbedding', () => {
           });
     const imageEncoder = cnnEncoder({ inputShape: [8, 8, 3], targetShape: [16], baseWidth: 8, seed: 1 });
     const before = tf.memory().numTensors;
-    const chance = tf.tidy(() =>
-      retrievalAccuracy(textEncoder.encodeText(test.texts), imageEncoder.encode(test.images)),
-    );
-    const { losses } = trainJointEmbedding({
+    const accuracy = async () => {
+      const [t, v] = [textEncoder.encodeText(test.texts), imageEncoder.encode(test.images)];
+      const value = await retrievalAccuracy(t, v);
+      tf.dispose([t, v]);
+      return value;
+    };
+    const chance = await accuracy();
+    const { losses } = await trainJointEmbedding({
       textEncoder,
       imageEncoder,
       pairs: train,
@@ -236,9 +240,7 @@ describe('trainJointEmbedding', () => {
       seed: 3,
     });
     expect(tf.memory().numTensors).toBe(before);
-    const after = tf.tidy(() =>
-      retrievalAccuracy(textEncoder.encodeText(test.texts), imageEncoder.encode(test.images)),
-    );
+    const after = await accuracy();
     expect(losses.every(Number.isFinite)).toBe(true);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)));
@@ -250,17 +252,17 @@ describe('trainJointEmbedding', () => {
     imageEncoder.dispose();
   });
 
-  it('rejects mismatched pairs and embeddings of different sizes', () => {
+  it('rejects mismatched pairs and embeddings of different sizes', async () => {
     const tokenizer = Tokenizer.fromTexts(['a b']);
     const textEncoder = bagOfWordsEncoder({ tokenizer, embeddingDim: 4 });
     const imageEncoder = cnnEncoder({ inputShape: [4, 4, 1], targetShape: [5], baseWidth: 2 });
     const images = tf.zeros([3, 4, 4, 1]) as tf.Tensor4D;
-    expect(() =>
+    await expect(
       trainJointEmbedding({ textEncoder, imageEncoder, pairs: { images, texts: ['a', 'b'] }, steps: 1 }),
-    ).toThrow('pairs must hold as many captions as images, got 2 captions and 3 images');
-    expect(() =>
+    ).rejects.toThrow('pairs must hold as many captions as images, got 2 captions and 3 images');
+    await expect(
       trainJointEmbedding({ textEncoder, imageEncoder, pairs: { images, texts: ['a', 'b', 'a'] }, steps: 1 }),
-    ).toThrow('the image encoder must return [batch, 4] to match the caption embedding, got [3, 5]');
+    ).rejects.toThrow('the image encoder must return [batch, 4] to match the caption embedding, got [3, 5]');
     images.dispose();
     textEncoder.dispose();
     imageEncoder.dispose();

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairedSyntheticSource, syntheticSource } from '../../test/synthetic.js';
 import { pointsBatchSource } from '../data/points-source.js';
 import { Trainer } from '../engine/trainer.js';
-import type { Batch, BatchSource, Strategy } from '../engine/types.js';
+import type { BatchSource, Strategy } from '../engine/types.js';
 import { adversarialStrategy, dcganStrategy } from './adversarial.js';
 import { conditionalStrategy, gridLabels } from './conditional.js';
 import { latentRegularizedStrategy } from './latent-regularized.js';

@@ -18,7 +18,7 @@ import {
 type Shape4 = [number, number, number, number];
 
 /** Source index of every output index of a nearest-neighbour resize, as tfjs computes it. */
-function nearestSource(
+export function nearestSource(
   inSize: number,
   outSize: number,
   alignCorners: boolean,
@@ -160,7 +160,7 @@ export function createResizeNearestNeighborGrad(backendName: string, original: K
 }
 
 /** Per output index of a bilinear resize: the two source indices and the weight of the second. */
-function bilinearSource(
+export function bilinearSource(
   inSize: number,
   outSize: number,
   alignCorners: boolean,
