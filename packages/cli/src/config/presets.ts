@@ -122,6 +122,7 @@ const ganGrid: TrainConfig = {
 
 // Super-resolution at a CPU budget: 48x48 HR crops (12x12 LR) of the bundled photos, a
 // 4-block, 32-filter SRResNet (Ledig et al. use 16 blocks of 64 on 96x96 crops for 10^6 steps).
+// 3,000 steps: at 1,000 SRResNet was still below bicubic (26.0 vs 27.2 dB), at 3,000 above it.
 const srData = { dataset: 'image-folder', dir: 'bundled', hrSize: 48, scale: 4 } as const;
 const srOutput = { progressEvery: 50, sampleEvery: 250, checkpointEvery: 500, sampleCount: 12 };
 const srAdam = { learningRate: 5e-4, beta1: 0.9, beta2: 0.999 };
@@ -137,7 +138,7 @@ const srresnetX4: TrainConfig = {
   loss: 'non-saturating',
   discriminatorSteps: 1,
   optimizer: srAdam,
-  training: { steps: 1500, batchSize: 16, seed: 0 },
+  training: { steps: 3000, batchSize: 16, seed: 0 },
   output: srOutput,
   backend: 'auto',
 };
@@ -146,17 +147,17 @@ const srganX4: TrainConfig = {
   preset: 'srgan-x4',
   family: 'srgan',
   description:
-    'SRGAN (Ledig et al. 2017) x4: MSE content + 1e-3 adversarial, initialised by 500 SRResNet steps',
+    'SRGAN (Ledig et al. 2017) x4: MSE content + 1e-3 adversarial, initialised by 1,000 SRResNet steps',
   data: srData,
   model: { filters: 32, residualBlocks: 4, discriminatorFilters: 16, discriminatorDense: 128 },
   content: 'mse',
   adversarialWeight: 1e-3,
   totalVariationWeight: 0,
-  pretrainSteps: 500,
+  pretrainSteps: 1000,
   loss: 'non-saturating',
   discriminatorSteps: 1,
   optimizer: srAdam,
-  training: { steps: 1500, batchSize: 16, seed: 0 },
+  training: { steps: 3000, batchSize: 16, seed: 0 },
   output: srOutput,
   backend: 'auto',
 };
@@ -185,7 +186,7 @@ const lsrganX4: TrainConfig = {
   loss: 'non-saturating',
   discriminatorSteps: 1,
   optimizer: srAdam,
-  training: { steps: 1500, batchSize: 16, seed: 0 },
+  training: { steps: 3000, batchSize: 16, seed: 0 },
   output: srOutput,
   backend: 'auto',
 };
