@@ -8,8 +8,8 @@ import { median, othersMeter, timeIt } from './timing.js';
 /** Other processes' CPU use (in cores) below which a timed step counts as undisturbed. */
 export const QUIET_CORES = 0.1;
 
-/** The backends the bench knows: wasm with threads, wasm single-threaded, pure-JS cpu. */
-export type BenchBackend = 'wasm-threads' | 'wasm' | 'cpu';
+/** The backends the bench knows: webgpu, wasm with threads, wasm single-threaded, pure-JS cpu. */
+export type BenchBackend = 'webgpu' | 'wasm-threads' | 'wasm' | 'cpu';
 
 /** Everything one backend's child process measured. */
 export interface BackendOutcome {
@@ -46,7 +46,22 @@ function registerGankitKernels(backend: 'wasm' | 'cpu'): string[] {
   return [`gankit training kernels for ${backend}: added ${list(r.added)}; replaced ${list(r.replaced)}`];
 }
 
-async function setup(backend: BenchBackend, threads: number): Promise<{ lines: string[]; skip?: string }> {
+async function setup(
+  backend: BenchBackend,
+  threads: number,
+  allowSoftware: boolean,
+): Promise<{ lines: string[]; skip?: string }> {
+  if (backend === 'webgpu') {
+    const report = await setupBackend({ backend: 'webgpu' });
+    const lines = formatBackendReport(report);
+    if (report.adapter?.software && !allowSoftware) {
+      return {
+        lines,
+        skip: `the only WebGPU adapter here is a software rasteriser (${report.adapter.softwareReason}); --allow-software times it anyway`,
+      };
+    }
+    return { lines };
+  }
   // wasm starts threaded or explicitly single-threaded, whatever setupBackend's default
   const report = await setupBackend(
     backend === 'cpu' ? { backend: 'cpu' } : { backend: 'wasm', threads: backend === 'wasm' ? 1 : threads },
@@ -76,6 +91,8 @@ export interface RunOptions {
   kernelMinReps: number;
   /** Generator inference calls timed. */
   inferenceReps: number;
+  /** Time webgpu on a software adapter too. */
+  allowSoftware: boolean;
 }
 
 /**
@@ -85,7 +102,7 @@ export interface RunOptions {
 export async function runBackend(backend: BenchBackend, options: RunOptions): Promise<BackendOutcome> {
   let lines: string[] = [];
   try {
-    const s = await setup(backend, options.threads);
+    const s = await setup(backend, options.threads, options.allowSoftware);
     lines = s.lines;
     if (s.skip) return { backend, ok: false, reason: s.skip, setup: lines };
   } catch (e) {

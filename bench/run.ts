@@ -1,10 +1,10 @@
 /**
- * `pnpm bench`: one DCGAN training step (batch 64, 28x28x1, Adam 2e-4/0.5) on every CPU backend
- * available here, per-kernel GFLOP/s at the DCGAN's conv shapes, generator inference time and
+ * `pnpm bench`: one DCGAN training step (batch 64, 28x28x1, Adam 2e-4/0.5) on every backend
+ * available here (webgpu only on a GPU adapter; `pnpm bench:gpu` is the GPU mode beside PyTorch CUDA), per-kernel GFLOP/s at the DCGAN's conv shapes, generator inference time and
  * peak RSS, then the same step in PyTorch. Each backend runs in its own child process so its
  * peak RSS and start-up are its own.
  *
- * Options: --only wasm-threads,wasm,cpu  --steps N (timed steps, default 10, at least 10)
+ * Options: --only webgpu,wasm-threads,wasm,cpu  --allow-software (webgpu on a software adapter)  --steps N (timed steps, default 10, at least 10)
  *          --cpu-steps N (timed steps on the pure-JS cpu backend, default 3: ~20 s each)
  *          --threads N (wasm-threads, default: available cores)  --skip-pytorch  --json FILE
  */
@@ -18,7 +18,7 @@ import { dcganStepFlops } from './flops.js';
 import { tfjsVersions } from './tf.js';
 import { cpuBusyFraction, fmtMs, fmtNum } from './timing.js';
 
-const ALL_BACKENDS: BenchBackend[] = ['wasm-threads', 'wasm', 'cpu'];
+const ALL_BACKENDS: BenchBackend[] = ['webgpu', 'wasm-threads', 'wasm', 'cpu'];
 const RESULT_MARK = 'GANKIT_BENCH_RESULT ';
 const CHILD_TIMEOUT_MS = 300_000;
 
@@ -30,6 +30,7 @@ interface Args {
   threads: number;
   json: string | null;
   skipPytorch: boolean;
+  allowSoftware: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     threads: availableParallelism(),
     json: null,
     skipPytorch: false,
+    allowSoftware: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--threads') args.threads = Math.max(1, Number(next()) || 1);
     else if (a === '--json') args.json = next();
     else if (a === '--skip-pytorch') args.skipPytorch = true;
+    else if (a === '--allow-software') args.allowSoftware = true;
   }
   const bad = args.only.filter((b) => !ALL_BACKENDS.includes(b));
   if (bad.length) throw new Error(`bench: --only takes ${ALL_BACKENDS.join(', ')}; got ${bad.join(', ')}`);
@@ -73,6 +76,7 @@ async function child(args: Args): Promise<void> {
     kernelBudgetMs: slow ? 0 : 1_500,
     kernelMinReps: slow ? 1 : 10,
     inferenceReps: slow ? 3 : 10,
+    allowSoftware: args.allowSoftware,
   });
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(outcome)}\n`);
 }
@@ -106,6 +110,7 @@ function runChild(backend: BenchBackend, args: Args): Promise<BackendOutcome> {
     String(args.cpuSteps),
     '--threads',
     String(args.threads),
+    ...(args.allowSoftware ? ['--allow-software'] : []),
   ];
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -183,7 +188,6 @@ function otherBackends(): string[] {
   for (const [name, pkg] of [
     ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
     ['tensorflow', '@tensorflow/tfjs-node'],
-    ['webgpu', '@tensorflow/tfjs-backend-webgpu'],
   ] as const) {
     let installed = true;
     try {
@@ -293,6 +297,7 @@ async function parent(args: Args): Promise<void> {
 
   // gankit's default CPU path: what setupBackend('auto') + enableWasmThreads give here
   const ok = (b: BenchBackend) => results.find((r) => r.backend === b && r.ok && r.step);
+  // (webgpu is the GPU path; on a software adapter it is never the default)
   const best = ok('wasm-threads') ?? ok('wasm') ?? ok('cpu');
   console.log('\n== summary (ms/step, lower is better)');
   for (const r of results) {

@@ -14,7 +14,6 @@ import {
 // refuses. So gankit imports it without navigator.gpu (its kernels register either way), picks
 // the adapter itself and registers a backend built on that adapter's device.
 
-const DAWN_PKG = 'webgpu';
 const TFJS_PKG = '@tensorflow/tfjs-backend-webgpu';
 
 /** The WebGPUBackend class of tfjs-backend-webgpu, as gankit uses it. */
@@ -136,7 +135,8 @@ export async function tryWebgpu(options: {
   }
   let dawn: DawnModule;
   try {
-    dawn = (await import(DAWN_PKG)) as DawnModule;
+    // literal specifiers, so that bundlers (the GPU benchmark's bundle) can resolve them
+    dawn = (await import('webgpu')) as unknown as DawnModule;
   } catch (e) {
     return {
       ok: false,
@@ -147,7 +147,9 @@ export async function tryWebgpu(options: {
   }
   let WebGPUBackend: WebgpuBackendClass;
   try {
-    WebGPUBackend = ((await import(TFJS_PKG)) as { WebGPUBackend: WebgpuBackendClass }).WebGPUBackend;
+    WebGPUBackend = (
+      (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as { WebGPUBackend: WebgpuBackendClass }
+    ).WebGPUBackend;
   } catch (e) {
     return {
       ok: false,
