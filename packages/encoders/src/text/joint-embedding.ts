@@ -40,7 +40,7 @@ export interface JointEmbeddingLossOptions {
  * import * as tf from '@tensorflow/tfjs-core';
  * import { jointEmbeddingLoss } from '@gankit/encoders';
  * const t = tf.eye(4);
- * console.log(jointEmbeddingLoss(t, t, { loss: 'hinge' }).dataSync()[0]); // 0: every pair beats the margin
+ * console.log((await jointEmbeddingLoss(t, t, { loss: 'hinge' }).data())[0]); // 0: every pair beats the margin
  * ```
  * @category Encoders
  */
@@ -133,7 +133,7 @@ export async function retrievalAccuracy(text: tf.Tensor, image: tf.Tensor): Prom
     const sim = tf.matMul(l2Normalise(text), l2Normalise(image), false, true);
     return [tf.argMax(sim, 1), tf.argMax(sim, 0)];
   });
-  // await data(), not dataSync(): the latter throws on GPU backends in Node
+  // await data(): the synchronous read throws on GPU backends in Node
   const [a, b] = await Promise.all([t2i!.data(), i2t!.data()]);
   tf.dispose([t2i!, i2t!]);
   let hits = 0;
