@@ -27,6 +27,7 @@ export type {
   TrainingKernelReport,
 } from './backend/kernels/index.js';
 export {
+  formatTrainingKernelReport,
   getOriginalKernel,
   listTrainingKernels,
   registerTrainingKernels,
