@@ -1,10 +1,11 @@
 /**
  * Builds the super-resolution comparison of docs/super-resolution.md from trained runs:
  *   node --conditions=@gankit/source --import tsx packages/cli/scripts/sr-results.ts OUT_DIR name=runDir...
- * Scores every run with `gankit eval` (scikit-image's sample photos, PSNR/SSIM on Y, x4 with
- * a 4-pixel border cut), prints a markdown table, and writes OUT_DIR/sr-crops.png: the same
+ * Scores every run with `gankit eval` (scikit-image's sample photos, PSNR/SSIM on Y with a
+ * border of `scale` pixels cut; all runs must share one scale), prints a markdown table, and writes OUT_DIR/sr-crops.png: the same
  * crop of each photo as bicubic, each run's output, and the ground truth, side by side.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   loadImage,
@@ -24,6 +25,13 @@ const runs = specs.map((s) => {
   return { name: name!, dir: dir! };
 });
 
+const scales = runs.map(
+  (r) =>
+    (JSON.parse(readFileSync(path.join(r.dir, 'config.json'), 'utf8')) as { data: { scale: number } }).data
+      .scale,
+);
+const scale = scales[0]!;
+if (scales.some((s) => s !== scale)) throw new Error(`runs of different scales: ${scales.join(', ')}`);
 const results: { name: string; dir: string; rows: EvalRow[] }[] = [];
 for (const run of runs)
   results.push({ ...run, rows: await evalCommand(run.dir, { backend: 'wasm' }, () => {}) });
@@ -65,21 +73,21 @@ const put = (img: RawImage, row: number, col: number, x0: number, y0: number) =>
 const models = await Promise.all(runs.map((r) => loadModel(path.join(r.dir, 'generator'))));
 for (const [row, file] of photos.entries()) {
   const full = await loadImage(file, { channels: 3 });
-  const w = full.width - (full.width % 4);
-  const h = full.height - (full.height % 4);
+  const w = full.width - (full.width % scale);
+  const h = full.height - (full.height % scale);
   const data = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++)
     data.set(full.data.subarray(y * full.width * 3, (y * full.width + w) * 3), y * w * 3);
   const hr = { data, width: w, height: h, channels: 3 };
-  const lr = await resizeBicubic(hr, w / 4, h / 4);
-  const x0 = Math.floor(w / 2 - SIZE / 2) & ~3;
-  const y0 = Math.floor(h / 2 - SIZE / 2) & ~3;
+  const lr = await resizeBicubic(hr, w / scale, h / scale);
+  const x0 = Math.floor((w / 2 - SIZE / 2) / scale) * scale;
+  const y0 = Math.floor((h / 2 - SIZE / 2) / scale) * scale;
   put(await resizeBicubic(lr, w, h), row, 0, x0, y0);
   for (const [i, g] of models.entries())
     put(await tiledUpscale(g, lr, { tile: 64, overlap: 16 }), row, 1 + i, x0, y0);
   put(hr, row, columns - 1, x0, y0);
 }
 for (const g of models) g.dispose();
-const out = path.join(outDir, 'sr-crops.png');
+const out = path.join(outDir, `sr-crops-x${scale}.png`);
 await saveImage({ data: sheet, width: columns * SIZE, height: photos.length * SIZE, channels: 3 }, out);
 console.log(`\ncrops (bicubic | ${runs.map((r) => r.name).join(' | ')} | ground truth): ${out}`);
