@@ -65,7 +65,7 @@ describe('gankit CLI errors', () => {
       "expected an integer >= 1, got '-3'",
     );
     expect((await gankit('info', '--backend', 'cuda')).err).toContain(
-      "expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got 'cuda'",
+      "expected one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, got 'cuda'",
     );
   });
 
