@@ -21,8 +21,9 @@ import { type EvalRow, evalCommand, SKIMAGE_EVAL_IMAGES } from '../src/commands/
 const [outDir, ...specs] = process.argv.slice(2);
 if (!outDir || specs.length === 0) throw new Error('usage: sr-results.ts OUT_DIR name=runDir ...');
 const runs = specs.map((s) => {
-  const [name, dir] = s.split('=');
-  return { name: name!, dir: dir! };
+  // the last '=' splits, so names may hold one ("mu2=0.1")
+  const at = s.lastIndexOf('=');
+  return { name: s.slice(0, at), dir: s.slice(at + 1) };
 });
 
 const scales = runs.map(
