@@ -59,8 +59,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--allow-software') args.allowSoftware = true;
     else if (a === '--sr-batch') args.sr.batch = int(1);
     else if (a === '--sr-hr') args.sr.hrSize = int(16);
-    else if (a === '--sr-scale') args.sr.scale = int(2) === 2 ? 2 : 4;
-    else if (a === '--sr-filters') args.sr.filters = int(1);
+    else if (a === '--sr-scale') {
+      const v = int(2);
+      if (v !== 2 && v !== 4) throw new Error(`bench:gpu: --sr-scale takes 2 or 4, got ${v}`);
+      args.sr.scale = v;
+    } else if (a === '--sr-filters') args.sr.filters = int(1);
     else if (a === '--sr-blocks') args.sr.residualBlocks = int(1);
     else if (a === '--python') args.python = next();
     else if (a === '--torch-device') args.torchDevice = next();
