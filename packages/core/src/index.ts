@@ -38,7 +38,12 @@ export type { BackendChoice, BackendReport, SetupBackendOptions } from './backen
 export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
 export type { WasmThreadsOptions, WasmThreadsReport, WasmThreadsStatus } from './backend/threads/index.js';
 export { disposeWasmThreads, enableWasmThreads, wasmThreadsStatus } from './backend/threads/index.js';
-export type { AdapterInfoLike, DawnBackendType, WebgpuAdapterSummary, WebgpuOptions } from './backend/webgpu/index.js';
+export type {
+  AdapterInfoLike,
+  DawnBackendType,
+  WebgpuAdapterSummary,
+  WebgpuOptions,
+} from './backend/webgpu/index.js';
 export { DAWN_BACKENDS, softwareAdapterReason, webgpuAdapter } from './backend/webgpu/index.js';
 export { writeDirAtomic, writeFileAtomic } from './checkpoint/atomic.js';
 export type {

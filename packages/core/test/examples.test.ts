@@ -1,11 +1,11 @@
 // Every @example in the package's TSDoc runs (inside an async function, so examples may await).
 import '@tensorflow/tfjs-backend-cpu';
-import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { join } from 'node:path';
+import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
