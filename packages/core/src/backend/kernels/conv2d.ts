@@ -188,10 +188,12 @@ function filterGradViaConv(
 }
 
 /**
- * dW as one matrix product, for few input channels: cols[(a,b,i), (n,r,c)] =
- * xpad[n, r*sh + a, c*sw + b, i] is built in JS and dW = cols @ dy[(n,r,c), o]. With Ci*kh*kw
- * small the dilated conv above has too few output pixels to keep XNNPACK busy (a 1-channel
- * image: ~2 GFLOP/s), while this product runs at full speed and cols stays small.
+ * dW as one matrix product, for few input channels: dW^T[o, (a,b,i)] = sum over pixels
+ * (n,r,c) of dy^T[o, (n,r,c)] * colsT[(n,r,c), (a,b,i)], colsT = xpad[n, r*sh + a, c*sw + b, i],
+ * both built in JS. With Ci*kh*kw small the dilated conv above has too few output pixels to
+ * keep XNNPACK busy (a 1-channel image: ~2 GFLOP/s), while this product runs at full speed.
+ * The small colsT is the product's right operand, which XNNPACK packs anew for every new
+ * tensor: with dy there instead, packing its Co values per pixel cost more than the product.
  */
 function filterGradViaMatMul(
   scope: KernelScope,
@@ -204,7 +206,7 @@ function filterGradViaMatMul(
   const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const rows = kh * kw * ci;
-  // Images per product, so that cols stays under maxValues; partial dWs are summed.
+  // Images per product, so that colsT stays under maxValues; partial dWs are summed.
   const chunk = Math.max(
     1,
     Math.min(n, Math.floor(limitsFor(scope.backendName).maxValues / (rows * ho * wo))),
@@ -213,44 +215,50 @@ function filterGradViaMatMul(
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const n1 = Math.min(n, n0 + chunk);
     const pixels = (n1 - n0) * ho * wo;
-    const cols = scope.output([1, rows, pixels], 'float32', (out) => {
-      const src = scope.view(x);
+    const colsT = scope.output([1, pixels, rows], 'float32', (values) => {
+      const out = values as Float32Array; // monomorphic views keep the loops fast
+      const src = scope.viewF32(x);
+      out.fill(0);
       let to = 0;
-      for (let a = 0; a < kh; a++) {
-        for (let b = 0; b < kw; b++) {
-          for (let i = 0; i < ci; i++) {
-            for (let bn = n0; bn < n1; bn++) {
-              for (let r = 0; r < ho; r++) {
-                const y = r * sh + a - top;
-                if (y < 0 || y >= h) {
-                  out.fill(0, to, to + wo);
-                  to += wo;
-                  continue;
-                }
-                const rowBase = (bn * h + y) * w;
-                for (let c = 0; c < wo; c++) {
-                  const xc = c * sw + b - left;
-                  out[to++] = xc >= 0 && xc < w ? src[(rowBase + xc) * ci + i]! : 0;
-                }
+      for (let bn = n0; bn < n1; bn++) {
+        for (let r = 0; r < ho; r++) {
+          for (let c = 0; c < wo; c++, to += rows) {
+            for (let a = 0; a < kh; a++) {
+              const y = r * sh + a - top;
+              if (y < 0 || y >= h) continue;
+              const rowBase = (bn * h + y) * w;
+              for (let b = 0; b < kw; b++) {
+                const xc = c * sw + b - left;
+                if (xc < 0 || xc >= w) continue;
+                const from = (rowBase + xc) * ci;
+                const tap = to + (a * kw + b) * ci;
+                for (let i = 0; i < ci; i++) out[tap + i] = src[from + i]!;
               }
             }
           }
         }
       }
     });
-    const dyPart =
-      chunk === n
-        ? scope.run('Reshape', { x: dy }, { shape: [1, pixels, co] })
-        : scope.output([1, pixels, co], 'float32', (out) =>
-            out.set(scope.view(dy).subarray(n0 * ho * wo * co, n1 * ho * wo * co)),
-          );
-    const part = scope.run('BatchMatMul', { a: cols, b: dyPart }, { transposeA: false, transposeB: false });
-    if (chunk === n) return scope.run('Reshape', { x: part }, { shape: [kh, kw, ci, co] });
-    const p = scope.view(part);
-    for (let k = 0; k < sum.length; k++) sum[k]! += p[k]!;
+    // dy^T for the chunk's pixels, transposed in blocks of 64 pixels
+    const dyT = scope.output([1, co, pixels], 'float32', (values) => {
+      const out = values as Float32Array;
+      const src = scope.viewF32(dy);
+      const first = n0 * ho * wo;
+      for (let p0 = 0; p0 < pixels; p0 += 64) {
+        const p1 = Math.min(pixels, p0 + 64);
+        for (let o = 0; o < co; o++) {
+          const row = o * pixels;
+          for (let p = p0; p < p1; p++) out[row + p] = src[(first + p) * co + o]!;
+        }
+      }
+    });
+    const part = scope.run('BatchMatMul', { a: dyT, b: colsT }, { transposeA: false, transposeB: false });
+    // part is dW^T [Co, rows]
+    const p = scope.viewF32(part);
+    for (let o = 0; o < co; o++) for (let t = 0; t < rows; t++) sum[t * co + o]! += p[o * rows + t]!;
     scope.free(part);
-    scope.free(dyPart);
-    scope.free(cols);
+    scope.free(dyT);
+    scope.free(colsT);
   }
   return scope.fromValues([kh, kw, ci, co], 'float32', sum);
 }
@@ -455,14 +463,15 @@ function inputGradViaMatMul(
   const pixels = n * ho * wo;
   // W as [Co, kh*kw*Ci]: the filter's [kh*kw*Ci, Co] transposed (small; done in JS).
   const wT = scope.output([1, co, taps], 'float32', (out) => {
-    const f = scope.view(filter);
+    const f = scope.viewF32(filter);
     for (let t = 0; t < taps; t++) for (let o = 0; o < co; o++) out[o * taps + t] = f[t * co + o]!;
   });
   const dy3 = scope.run('Reshape', { x: dy }, { shape: [1, pixels, co] });
   const cols = scope.run('BatchMatMul', { a: dy3, b: wT }, { transposeA: false, transposeB: false });
-  return scope.output([n, h, w, ci], 'float32', (dx) => {
+  return scope.output([n, h, w, ci], 'float32', (values) => {
+    const dx = values as Float32Array; // monomorphic views keep the scatter fast
     dx.fill(0);
-    const src = scope.view(cols);
+    const src = scope.viewF32(cols);
     let from = 0;
     for (let bn = 0; bn < n; bn++) {
       for (let r = 0; r < ho; r++) {

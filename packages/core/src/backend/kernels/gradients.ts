@@ -1,5 +1,6 @@
 import type { DepthToSpaceAttrs, GradConfig, Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { LEAKY_RELU_GRAD, leakyReluGradConfig, leakyReluGradGrad } from './leaky-relu-grad.js';
 
 /**
  * The inverse of depthToSpace (tfjs has no SpaceToDepth op), built from reshape and transpose
@@ -66,4 +67,22 @@ export function registerMissingGradients(): string[] {
     added.push(config.kernelName);
   }
   return added;
+}
+
+// Marks gankit's LeakyRelu gradient, so that registering twice keeps tfjs' own as the fallback.
+const FUSED = Symbol.for('@gankit/core/fused-leaky-relu-grad');
+
+/**
+ * Routes LeakyRelu's gradient through gankit's one-pass kernel on the backends that have it
+ * (tfjs' own gradient, three kernels, stays the path everywhere else) and registers that
+ * kernel's gradient for second-order gradients.
+ * @returns the kernel names whose gradients this call registered
+ */
+export function registerFusedGradients(): string[] {
+  const current = tf.getGradient('LeakyRelu') as (GradConfig & { [FUSED]?: true }) | undefined;
+  if (current?.[FUSED]) return [];
+  const config = Object.assign(leakyReluGradConfig(current), { [FUSED]: true as const });
+  tf.registerGradient(config);
+  tf.registerGradient(leakyReluGradGrad);
+  return ['LeakyRelu', LEAKY_RELU_GRAD];
 }

@@ -7,9 +7,10 @@ import {
   createExplicitPaddingConv,
 } from './conv2d.js';
 import { createDepthwiseBackpropFilter, createDepthwiseBackpropInput } from './depthwise.js';
-import { GRADIENTS_PROVIDED, registerMissingGradients } from './gradients.js';
+import { GRADIENTS_PROVIDED, registerFusedGradients, registerMissingGradients } from './gradients.js';
 import type { KernelImpl } from './kernel-scope.js';
 import { createDepthToSpace, createLeakyReluViaPrelu, createSharedIdentity, createTile } from './layout.js';
+import { createLeakyReluGrad, LEAKY_RELU_GRAD } from './leaky-relu-grad.js';
 import { createBatchMatMul } from './mat-mul.js';
 import { createLeadingAxesReduction } from './reduce.js';
 import {
@@ -54,7 +55,10 @@ export interface TrainingKernelReport {
   added: string[];
   /** Backend kernels that gankit's faster or corrected versions now replace. */
   replaced: string[];
-  /** Gradients registered (globally: tfjs has them per kernel, not per backend) because tfjs has none. */
+  /**
+   * Gradients registered (globally: tfjs has them per kernel, not per backend) because tfjs has
+   * none, or to route LeakyRelu's through the fused kernel where a backend has it.
+   */
   gradients: string[];
   /** False when an earlier call had already registered the kernels, so this one changed nothing. */
   changed: boolean;
@@ -74,6 +78,14 @@ const paddingFix = (kernelName: string, depthwise: boolean): KernelSpec => ({
   reason:
     "passes 'same' padding as explicit pads: XNNPACK's TF-SAME mode is wrong when the total padding would be negative (e.g. kernel 2, stride 3)",
   create: (_b, original) => original && createExplicitPaddingConv(kernelName, original, depthwise),
+});
+
+const leakyReluGrad = (backend: TrainingKernelBackend): KernelSpec => ({
+  kernelName: LEAKY_RELU_GRAD,
+  backend,
+  reason:
+    "LeakyReLU's gradient in one pass over dy and x, where tfjs runs Greater, Multiply and Select (3 passes and a mask)",
+  create: (b) => createLeakyReluGrad(b),
 });
 
 const leadingAxes = (kernelName: 'Sum' | 'Mean', backend: TrainingKernelBackend): KernelSpec => ({
@@ -172,6 +184,7 @@ const WASM_SPECS: readonly KernelSpec[] = [
     reason: "tfjs-wasm's LeakyRelu is a plain loop (~30x slower than its XNNPACK Prelu, which this calls)",
     create: (b, original) => original && createLeakyReluViaPrelu(b, original),
   },
+  leakyReluGrad('wasm'),
   leadingAxes('Sum', 'wasm'),
   leadingAxes('Mean', 'wasm'),
   {
@@ -224,6 +237,7 @@ const CPU_SPECS: readonly KernelSpec[] = [
       "the cpu backend's Tile indexes every value through a TensorBuffer (~30 ms for batch norm's gradient)",
     create: (b, original) => original && createTile(b, original),
   },
+  leakyReluGrad('cpu'),
   leadingAxes('Sum', 'cpu'),
   leadingAxes('Mean', 'cpu'),
 ];
@@ -283,7 +297,8 @@ function reportOf(
  * composed of the backend's own fast kernels (XNNPACK's forward Conv2D, BatchMatMul, Prelu and
  * AvgPool on wasm) or of JS loops over its memory; {@link listTrainingKernels} gives the
  * reason for each. Also registers the gradients tfjs lacks on every backend (DepthToSpace, and
- * the comparisons that second-order gradients through LeakyReLU walk through). Idempotent; the
+ * the comparisons that second-order gradients through LeakyReLU walk through) and routes
+ * LeakyReLU's gradient through a one-pass kernel on the backends that have it. Idempotent; the
  * replaced kernels are kept and {@link restoreOriginalKernels} puts them back.
  *
  * gankit calls this when it sets up a wasm or cpu backend; call it yourself when you set up
@@ -331,7 +346,7 @@ export function registerTrainingKernels(backendName: TrainingKernelBackend): Tra
     tf.registerKernel(config);
     state.originals.set(spec.kernelName, original);
   }
-  state.gradients = registerMissingGradients();
+  state.gradients = [...registerMissingGradients(), ...registerFusedGradients()];
   states.set(backend, state);
   return reportOf(backend, state, true);
 }
