@@ -1,6 +1,6 @@
 import { convFlops } from './flops.js';
 import { type TfCore, tf } from './tf.js';
-import { median, repsFor, timeIt } from './timing.js';
+import { median, repsFor } from './timing.js';
 
 /** One kernel measurement. */
 export interface KernelResult {
@@ -69,9 +69,9 @@ function run(c: Case, x: TfCore.Tensor4D, f: TfCore.Tensor4D, dy: TfCore.Tensor4
 }
 
 /**
- * Times each conv kernel at the DCGAN's shapes on the active backend: one untimed call, then
- * the median over at least `minReps` calls (more when fast, within `budgetMs` per kernel), read
- * back with `await data()`.
+ * Times each conv kernel at the DCGAN's shapes on the active backend, on fresh inputs for
+ * every call: one untimed call, then the median over at least `minReps` calls (more when fast,
+ * within `budgetMs` per kernel), read back with `await data()`.
  */
 export async function benchKernels(budgetMs: number, minReps: number): Promise<KernelResult[]> {
   const out: KernelResult[] = [];
@@ -83,16 +83,24 @@ export async function benchKernels(budgetMs: number, minReps: number): Promise<K
     const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as TfCore.Tensor4D;
     const f = tf.randomNormal(c.filter, 0, 0.05, 'float32', 2) as TfCore.Tensor4D;
     const dy = tf.randomNormal([n, ho, wo, co], 0, 1, 'float32', 3) as TfCore.Tensor4D;
+    // Every call gets inputs it has not seen, as in training, where each step brings a new dy
+    // and Adam gives every filter a new buffer: tfjs-wasm caches XNNPACK operators (and their
+    // packed weights) per input buffer, so reusing one set of inputs would time cached calls.
     const call = async () => {
-      const y = run(c, x, f, dy);
+      const inputs = tf.tidy(() => [x, f, dy].map((t) => tf.add(t, 0)) as TfCore.Tensor4D[]);
+      const t0 = performance.now();
+      const y = run(c, inputs[0]!, inputs[1]!, inputs[2]!);
       await y.data();
-      y.dispose();
+      const ms = performance.now() - t0;
+      tf.dispose([y, ...inputs]);
+      return ms;
     };
     try {
       // the first call is untimed (kernel set-up); slow backends then get only minReps calls
-      const first = await timeIt(call, 1, 0);
-      const reps = repsFor(first[0] ?? 1, budgetMs, minReps, 30);
-      const times = await timeIt(call, reps, 0);
+      const first = await call();
+      const reps = repsFor(first, budgetMs, minReps, 30);
+      const times: number[] = [];
+      for (let i = 0; i < reps; i++) times.push(await call());
       const ms = median(times);
       out.push({
         kernel: c.kernel,
