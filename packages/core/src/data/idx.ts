@@ -67,9 +67,11 @@ const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] ===
  *   (the message says how many bytes were expected and how many arrived)
  * @example
  * ```ts
- * import { readIdx } from '@gankit/core';
- * const labels = await readIdx('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz');
- * console.log(labels.dtype, labels.shape); // 'uint8' [10000]
+ * import { join } from 'node:path';
+ * import { bundledFashionMnistDir, readIdx } from '@gankit/core';
+ * // Debian's full set is /usr/share/datasets/fashion-mnist/ (10,000 test labels)
+ * const labels = await readIdx(join(bundledFashionMnistDir(), 't10k-labels-idx1-ubyte.gz'));
+ * console.log(labels.dtype, labels.shape); // 'uint8' [500]
  * ```
  * @category Data
  */
