@@ -58,7 +58,7 @@ describe('supervised presets from the CLI', () => {
     expect(rows[0]!.size).toEqual([44, 36]);
     for (const v of [rows[0]!.bicubic.psnr, rows[0]!.model.psnr]) expect(v).toBeGreaterThan(5);
     expect(rows[0]!.bicubic.ssim).toBeLessThanOrEqual(1);
-    expect(lines.at(-1)).toMatch(/^mean \(Y, 4-pixel border cut\)/);
+    expect(lines.at(-1)).toMatch(/^mean \(Y, 4-pixel border cut\) .* srresnet-x4 \d+\.\d\d dB/);
     const saved = JSON.parse(await fs.readFile(path.join(tmp, 'srresnet-x4', 'eval.json'), 'utf8'));
     expect(saved.rows[0].image).toBe('photo.png');
     await expect(

@@ -74,6 +74,8 @@ export async function evalCommand(
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
   });
   const generator = await loadModel(runPaths(path.resolve(runDir)).generator);
+  // the run's folder names the model: the preset alone does not say the scale ('--set data.scale=2')
+  const label = path.basename(path.resolve(runDir));
   const rows: EvalRow[] = [];
   try {
     for (const file of files) {
@@ -99,7 +101,7 @@ export async function evalCommand(
       tf.dispose([ref!, bic!, out!]);
       rows.push(row);
       log(
-        `${row.image.padEnd(22)} bicubic ${row.bicubic.psnr.toFixed(2)} dB / ${row.bicubic.ssim.toFixed(4)}   ${config.preset} ${row.model.psnr.toFixed(2)} dB / ${row.model.ssim.toFixed(4)}`,
+        `${row.image.padEnd(22)} bicubic ${row.bicubic.psnr.toFixed(2)} dB / ${row.bicubic.ssim.toFixed(4)}   ${label} ${row.model.psnr.toFixed(2)} dB / ${row.model.ssim.toFixed(4)}`,
       );
     }
   } finally {
@@ -107,7 +109,7 @@ export async function evalCommand(
   }
   const mean = (f: (r: EvalRow) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
   log(
-    `mean (Y, ${scale}-pixel border cut)    bicubic ${mean((r) => r.bicubic.psnr).toFixed(2)} dB / ${mean((r) => r.bicubic.ssim).toFixed(4)}   ${config.preset} ${mean((r) => r.model.psnr).toFixed(2)} dB / ${mean((r) => r.model.ssim).toFixed(4)}`,
+    `mean (Y, ${scale}-pixel border cut)    bicubic ${mean((r) => r.bicubic.psnr).toFixed(2)} dB / ${mean((r) => r.bicubic.ssim).toFixed(4)}   ${label} ${mean((r) => r.model.psnr).toFixed(2)} dB / ${mean((r) => r.model.ssim).toFixed(4)}`,
   );
   await writeFileAtomic(
     path.join(path.resolve(runDir), 'eval.json'),
