@@ -2,7 +2,7 @@
  * Builds the super-resolution comparison of docs/super-resolution.md from trained runs:
  *   node --conditions=@gankit/source --import tsx packages/cli/scripts/sr-results.ts OUT_DIR name=runDir...
  * Scores every run with `gankit eval` (scikit-image's sample photos, PSNR/SSIM on Y with a
- * border of `scale` pixels cut; all runs must share one scale), prints a markdown table, and writes OUT_DIR/sr-crops.png: the same
+ * border of `scale` pixels cut; all runs must share one scale), prints a markdown table, and writes OUT_DIR/sr-crops-x{scale}.png: the same
  * crop of each photo as bicubic, each run's output, and the ground truth, side by side.
  */
 import { readFileSync } from 'node:fs';
