@@ -52,7 +52,8 @@ export async function evalCommand(
   flags: EvalFlags,
   log: (line: string) => void,
 ): Promise<EvalRow[]> {
-  const config = await readRunConfig(path.resolve(runDir));
+  const dir = path.resolve(runDir);
+  const config = await readRunConfig(dir);
   if (config.data.dataset !== 'image-folder') {
     throw new GanError(
       'INVALID_ARGUMENT',
@@ -73,9 +74,9 @@ export async function evalCommand(
     backend: flags.backend,
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
   });
-  const generator = await loadModel(runPaths(path.resolve(runDir)).generator);
+  const generator = await loadModel(runPaths(dir).generator);
   // the run's folder names the model: the preset alone does not say the scale ('--set data.scale=2')
-  const label = path.basename(path.resolve(runDir));
+  const label = path.basename(dir);
   const rows: EvalRow[] = [];
   try {
     for (const file of files) {
@@ -112,7 +113,7 @@ export async function evalCommand(
     `mean (Y, ${scale}-pixel border cut)    bicubic ${mean((r) => r.bicubic.psnr).toFixed(2)} dB / ${mean((r) => r.bicubic.ssim).toFixed(4)}   ${label} ${mean((r) => r.model.psnr).toFixed(2)} dB / ${mean((r) => r.model.ssim).toFixed(4)}`,
   );
   await writeFileAtomic(
-    path.join(path.resolve(runDir), 'eval.json'),
+    path.join(dir, 'eval.json'),
     `${JSON.stringify({ preset: config.preset, scale, rows }, null, 2)}\n`,
   );
   return rows;

@@ -239,7 +239,8 @@ function filterGradViaMatMul(
         }
       }
     });
-    // dy^T for the chunk's pixels, transposed in blocks of 64 pixels
+    // dy^T for the chunk's pixels, transposed in JS in blocks of 64 pixels (12544x64: 1.7 ms,
+    // against 3.3 ms for tfjs-wasm's Transpose kernel on the same loaded machine)
     const dyT = scope.output([1, co, pixels], 'float32', (values) => {
       const out = values as Float32Array;
       const src = scope.viewF32(dy);
