@@ -209,7 +209,8 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
       const kernels = registerTrainingKernels(tfjsBackend);
       const n = kernels.added.length + kernels.replaced.length;
       details.push(
-        `gankit training kernels: ${n} registered for ${tfjsBackend} (added ${kernels.added.join(', ') || 'none'}; replaced ${kernels.replaced.join(', ') || 'none'})`,
+        `gankit training kernels: ${n} registered for ${tfjsBackend} (added ${kernels.added.join(', ') || 'none'}; replaced ${kernels.replaced.join(', ') || 'none'})` +
+          (kernels.ops.length > 0 ? `; ${kernels.ops.join(', ')} unfused under a gradient tape` : ''),
       );
     }
     return {

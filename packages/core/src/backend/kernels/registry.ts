@@ -7,6 +7,7 @@ import {
   createExplicitPaddingConv,
 } from './conv2d.js';
 import { createDepthwiseBackpropFilter, createDepthwiseBackpropInput } from './depthwise.js';
+import { rerouteFusedOps, restoreFusedOps } from './fused-ops.js';
 import { GRADIENTS_PROVIDED, registerFusedGradients, registerMissingGradients } from './gradients.js';
 import type { KernelImpl } from './kernel-scope.js';
 import { createDepthToSpace, createLeakyReluViaPrelu, createSharedIdentity, createTile } from './layout.js';
@@ -60,6 +61,11 @@ export interface TrainingKernelReport {
    * none, or to route LeakyRelu's through the fused kernel where a backend has it.
    */
   gradients: string[];
+  /**
+   * tfjs ops rerouted: `fused.conv2d` and `fused.matMul` (tfjs-layers' Conv2D and Dense) run as
+   * separate ops under a gradient tape, so backprop computes only the gradients it needs.
+   */
+  ops: string[];
   /** False when an earlier call had already registered the kernels, so this one changed nothing. */
   changed: boolean;
 }
@@ -248,6 +254,7 @@ interface BackendState {
   /** The kernel each registration replaced (undefined: the backend had none). */
   originals: Map<string, KernelConfig | undefined>;
   gradients: string[];
+  ops: string[];
 }
 
 // Global, so two copies of @gankit/core (ESM and CJS builds) agree on what is registered,
@@ -282,7 +289,7 @@ function reportOf(
   const added: string[] = [];
   const replaced: string[] = [];
   for (const [name, original] of state.originals) (original ? replaced : added).push(name);
-  return { backend, added, replaced, gradients: [...state.gradients], changed };
+  return { backend, added, replaced, gradients: [...state.gradients], ops: [...state.ops], changed };
 }
 
 /**
@@ -298,8 +305,12 @@ function reportOf(
  * AvgPool on wasm) or of JS loops over its memory; {@link listTrainingKernels} gives the
  * reason for each. Also registers the gradients tfjs lacks on every backend (DepthToSpace, and
  * the comparisons that second-order gradients through LeakyReLU walk through) and routes
- * LeakyReLU's gradient through a one-pass kernel on the backends that have it. Idempotent; the
- * replaced kernels are kept and {@link restoreOriginalKernels} puts them back.
+ * LeakyReLU's gradient through a one-pass kernel on the backends that have it. Under a
+ * gradient tape on this backend, `tf.fused.conv2d` and `tf.fused.matMul` with a linear
+ * activation (tfjs-layers' Conv2D and Dense) run as a conv or matMul plus an add, so backprop
+ * computes only the gradients it needs instead of the fused op's input, weight and bias
+ * gradients every time. Idempotent; the replaced kernels and ops are kept and
+ * {@link restoreOriginalKernels} puts them back.
  *
  * gankit calls this when it sets up a wasm or cpu backend; call it yourself when you set up
  * tfjs without gankit. The backend's package must be imported first.
@@ -331,7 +342,7 @@ export function registerTrainingKernels(backendName: TrainingKernelBackend): Tra
       `registerTrainingKernels: the '${backend}' backend's kernels are not registered; import '${pkg}' first`,
     );
   }
-  const state: BackendState = { originals: new Map(), gradients: [] };
+  const state: BackendState = { originals: new Map(), gradients: [], ops: [] };
   for (const spec of SPECS) {
     if (spec.backend !== backend) continue;
     const original = currentKernel(spec.kernelName, backend);
@@ -347,13 +358,15 @@ export function registerTrainingKernels(backendName: TrainingKernelBackend): Tra
     state.originals.set(spec.kernelName, original);
   }
   state.gradients = [...registerMissingGradients(), ...registerFusedGradients()];
+  state.ops = rerouteFusedOps(backend);
   states.set(backend, state);
   return reportOf(backend, state, true);
 }
 
 /**
  * Puts back the backend's own kernels that {@link registerTrainingKernels} replaced and
- * removes the ones it added. Gradients it added stay (they replace nothing). A no-op when
+ * removes the ones it added; tfjs' own `tf.fused` ops come back once no backend has gankit's
+ * kernels. Gradients it added stay (they replace nothing). A no-op when
  * nothing is registered.
  *
  * @param backendName - `'wasm'` or `'cpu'`
@@ -376,6 +389,7 @@ export function restoreOriginalKernels(backendName: TrainingKernelBackend): stri
     if (currentKernel(name, backend) !== undefined) tf.unregisterKernel(name, backend);
     if (original) tf.registerKernel(original);
   }
+  restoreFusedOps(backend);
   states.delete(backend);
   return [...state.originals.keys()];
 }
@@ -452,6 +466,9 @@ export function formatTrainingKernelReport(report: TrainingKernelReport): string
     lines.push(`training kernels (${report.backend}): faster or fixed ${report.replaced.join(', ')}${again}`);
   }
   if (report.gradients.length > 0) lines.push(`gradients added: ${report.gradients.join(', ')}`);
+  if (report.ops.length > 0) {
+    lines.push(`ops unfused under a gradient tape (${report.backend}): ${report.ops.join(', ')}`);
+  }
   return lines;
 }
 

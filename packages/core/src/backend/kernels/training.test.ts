@@ -40,8 +40,9 @@ function weightGrads(model: tfl.LayersModel, loss: () => tf.Scalar): Map<string,
 
 /**
  * Worst error over all gradients: max |got - want| / max |want| per tensor, where max |want| is
- * floored at 1e-3 of the largest gradient anywhere. (A conv bias followed by batch norm has a
- * gradient of exactly zero in theory and of rounding noise, ~1e-9, in practice.)
+ * floored at 1e-2 of the largest gradient anywhere. (A conv bias followed by batch norm has a
+ * gradient of exactly zero in theory and of rounding noise, 1e-8 to 1e-7 of the largest
+ * gradient, in practice: the floor keeps that noise from counting as a relative error.)
  */
 function worst(got: Map<string, Float32Array>, want: Map<string, Float32Array>): [string, number] {
   expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
@@ -52,7 +53,7 @@ function worst(got: Map<string, Float32Array>, want: Map<string, Float32Array>):
   for (const [k, g] of got) {
     const w = want.get(k)!;
     let diff = 0;
-    let scale = 1e-3 * largest;
+    let scale = 1e-2 * largest;
     for (let i = 0; i < w.length; i++) {
       diff = Math.max(diff, Math.abs(g[i]! - w[i]!));
       scale = Math.max(scale, Math.abs(w[i]!));
