@@ -36,6 +36,8 @@
  * a 1-channel conv (x [64,28,28,1], a fresh dy each call, as in training) 5.8-12.8 -> 5.3-5.9 ms
  * of CPU time with the small im2col matrix as the product's packed operand.
  * On cpu: Sum/Mean 95 -> 2.5 ms, Tile 67 -> 0.6 ms, ResizeNearestNeighborGrad 57 -> 25 ms.
+ * Under a gradient tape, tfjs-layers' fused conv and dense ops run as separate ops so that
+ * backprop computes only the gradients it needs: a DCGAN step 381 -> 350 ms on one thread.
  *
  * @packageDocumentation
  */
