@@ -8,8 +8,11 @@ import { median, othersMeter, timeIt } from './timing.js';
 /** Other processes' CPU use (in cores) below which a timed step counts as undisturbed. */
 export const QUIET_CORES = 0.1;
 
-/** The backends the bench knows: webgpu, wasm with threads, wasm single-threaded, pure-JS cpu. */
-export type BenchBackend = 'webgpu' | 'wasm-threads' | 'wasm' | 'cpu';
+/**
+ * The backends the bench knows: webgpu; wasm with threads and native convolutions
+ * (onnxruntime-node); wasm with threads, and single-threaded, on XNNPACK alone; pure-JS cpu.
+ */
+export type BenchBackend = 'webgpu' | 'native' | 'wasm-threads' | 'wasm' | 'cpu';
 
 /** Everything one backend's child process measured. */
 export interface BackendOutcome {
@@ -62,15 +65,19 @@ async function setup(
     }
     return { lines };
   }
-  // wasm starts threaded or explicitly single-threaded, whatever setupBackend's default
+  // wasm starts threaded or explicitly single-threaded, whatever setupBackend's default; only
+  // 'native' runs the convolutions on onnxruntime, the others time tfjs and gankit alone
+  const nativeKernels = backend === 'native';
   const report = await setupBackend(
-    backend === 'cpu' ? { backend: 'cpu' } : { backend: 'wasm', threads: backend === 'wasm' ? 1 : threads },
+    backend === 'cpu'
+      ? { backend: 'cpu', nativeKernels }
+      : { backend: 'wasm', threads: backend === 'wasm' ? 1 : threads, nativeKernels },
   );
   const lines = [
     ...formatBackendReport(report),
     ...registerGankitKernels(backend === 'cpu' ? 'cpu' : 'wasm'),
   ];
-  if (backend === 'wasm-threads' && !wasmThreadsStatus().active) {
+  if ((backend === 'wasm-threads' || backend === 'native') && !wasmThreadsStatus().active) {
     return { lines, skip: 'wasm threads are not in use here (see the line above)' };
   }
   return { lines };

@@ -4,7 +4,7 @@
  * peak RSS, then the same step in PyTorch. Each backend runs in its own child process so its
  * peak RSS and start-up are its own.
  *
- * Options: --only webgpu,wasm-threads,wasm,cpu  --allow-software (webgpu on a software adapter)  --steps N (timed steps, default 10, at least 10)
+ * Options: --only webgpu,native,wasm-threads,wasm,cpu  --allow-software (webgpu on a software adapter)  --steps N (timed steps, default 10, at least 10)
  *          --cpu-steps N (timed steps on the pure-JS cpu backend, default 3: ~20 s each)
  *          --threads N (wasm-threads, default: available cores)  --skip-pytorch  --json FILE
  */
@@ -18,7 +18,7 @@ import { dcganStepFlops } from './flops.js';
 import { tfjsVersions } from './tf.js';
 import { cpuBusyFraction, fmtMs, fmtNum } from './timing.js';
 
-const ALL_BACKENDS: BenchBackend[] = ['webgpu', 'wasm-threads', 'wasm', 'cpu'];
+const ALL_BACKENDS: BenchBackend[] = ['webgpu', 'native', 'wasm-threads', 'wasm', 'cpu'];
 const RESULT_MARK = 'GANKIT_BENCH_RESULT ';
 const CHILD_TIMEOUT_MS = 300_000;
 
@@ -295,10 +295,11 @@ async function parent(args: Args): Promise<void> {
     }
   }
 
-  // gankit's default CPU path: what setupBackend('auto') + enableWasmThreads give here
+  // gankit's default CPU path: what setupBackend('auto') gives here (native convolutions when
+  // onnxruntime-node is installed, wasm threads when they start)
   const ok = (b: BenchBackend) => results.find((r) => r.backend === b && r.ok && r.step);
   // (webgpu is the GPU path; on a software adapter it is never the default)
-  const best = ok('wasm-threads') ?? ok('wasm') ?? ok('cpu');
+  const best = ok('native') ?? ok('wasm-threads') ?? ok('wasm') ?? ok('cpu');
   console.log('\n== summary (ms/step, lower is better)');
   for (const r of results) {
     console.log(`  ${pad(r.backend, 13)} ${r.ok && r.step ? `${fmtMs(r.step.medianMs)} ms` : 'n/a'}`);

@@ -34,6 +34,12 @@ export {
   restoreOriginalKernels,
   TRAINING_GRADIENTS,
 } from './backend/kernels/index.js';
+export type {
+  NativeKernelBackend,
+  NativeKernelOptions,
+  NativeKernelReport,
+} from './backend/native/index.js';
+export { disableNativeKernels, enableNativeKernels, nativeKernelStatus } from './backend/native/index.js';
 export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';
 export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
 export type { WasmThreadsOptions, WasmThreadsReport, WasmThreadsStatus } from './backend/threads/index.js';

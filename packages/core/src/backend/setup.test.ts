@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { GanError } from '../errors/gan-error.js';
+import { disableNativeKernels, nativeKernelStatus } from './native/index.js';
 import { formatBackendReport, setupBackend } from './setup.js';
 
 describe('setupBackend', () => {
@@ -20,6 +21,22 @@ describe('setupBackend', () => {
     const text = formatBackendReport(report).join('\n');
     expect(text).toMatch(/^backend: wasm \(/);
     expect(text).toMatch(/gankit training kernels: \d+ registered for wasm/);
+    // onnxruntime-node is a dev dependency here: auto runs wasm's convolutions natively
+    expect(text).toMatch(
+      /native kernels: onnxruntime-node \d+\.\d+\.\d+ \(MLAS\), \d+ threads, for Conv2D, /,
+    );
+  });
+
+  it('turns native kernels off on request, and keeps them off the cpu reference unless asked', async () => {
+    const off = await setupBackend({ backend: 'wasm', nativeKernels: false });
+    expect(off.details.join('\n')).toMatch(/native kernels: off \(nativeKernels: false\)/);
+    expect(nativeKernelStatus('wasm')).toBeUndefined();
+    const cpu = await setupBackend({ backend: 'cpu' });
+    expect(cpu.details.join('\n')).toMatch(/native kernels: off \(the cpu backend keeps tfjs' own math/);
+    const cpuNative = await setupBackend({ backend: 'cpu', nativeKernels: true });
+    expect(cpuNative.details.join('\n')).toMatch(/native kernels: onnxruntime-node/);
+    expect(nativeKernelStatus('cpu')?.kernels).toContain('Conv2DBackpropFilter');
+    disableNativeKernels('cpu');
   });
 
   it('uses cpu when asked and registers its kernel replacements', async () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GanError } from '../errors/gan-error.js';
 import { registerMissingGradients } from './kernels/gradients.js';
 import { registerTrainingKernels } from './kernels/index.js';
+import { disableNativeKernels, enableNativeKernels } from './native/index.js';
 import { enableWasmThreads } from './threads/index.js';
 import type { WebgpuAdapterSummary, WebgpuOptions } from './webgpu/adapter.js';
 import { tryWebgpu } from './webgpu/backend.js';
@@ -66,6 +67,13 @@ export interface SetupBackendOptions {
    * adapter (llvmpipe, SwiftShader, ...) is used only when `webgpu` is asked for by name.
    */
   webgpu?: WebgpuOptions;
+  /**
+   * Run the convolutions of the wasm and cpu backends on onnxruntime-node's native CPU kernels
+   * ({@link enableNativeKernels}): `'auto'` (default) on wasm when onnxruntime-node is
+   * installed (the cpu backend stays the pure-JS reference), `true` to require them on either,
+   * `false` for tfjs' own and gankit's kernels only.
+   */
+  nativeKernels?: boolean | 'auto';
 }
 
 interface Attempt {
@@ -125,6 +133,32 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
       ok: false,
       reason: `the wasm backend failed to initialise: ${e instanceof Error ? e.message : String(e)}`,
     };
+  }
+}
+
+/** Enables native kernels as `options.nativeKernels` asks; returns the report line. */
+async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackendOptions): Promise<string> {
+  const want = options.nativeKernels ?? 'auto';
+  if (want === false || (want === 'auto' && backend === 'cpu')) {
+    disableNativeKernels(backend);
+    return want === false
+      ? 'native kernels: off (nativeKernels: false)'
+      : "native kernels: off (the cpu backend keeps tfjs' own math as the reference unless nativeKernels is true)";
+  }
+  try {
+    const r = await enableNativeKernels(
+      backend,
+      options.threads === undefined ? {} : { threads: options.threads },
+    );
+    return `native kernels: onnxruntime-node ${r.version} (MLAS), ${r.threads} threads, for ${r.kernels.join(', ')}`;
+  } catch (e) {
+    if (want === true) {
+      throw new GanError('BACKEND_UNAVAILABLE', `setupBackend: ${(e as Error).message}`, { cause: e });
+    }
+    const notInstalled = /Cannot find (module|package)/.test((e as Error).message);
+    return notInstalled
+      ? 'native kernels: off (onnxruntime-node is not installed; installing it makes the convolutions ~2x faster)'
+      : `native kernels: off (${(e as Error).message})`;
   }
 }
 
@@ -212,6 +246,7 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
         `gankit training kernels: ${n} registered for ${tfjsBackend} (added ${kernels.added.join(', ') || 'none'}; replaced ${kernels.replaced.join(', ') || 'none'})` +
           (kernels.ops.length > 0 ? `; ${kernels.ops.join(', ')} unfused under a gradient tape` : ''),
       );
+      details.push(await setupNativeKernels(tfjsBackend, options));
     }
     return {
       requested,

@@ -6,11 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setGemmLimits } from './conv2d.js';
 import { registerTrainingKernels, restoreOriginalKernels } from './registry.js';
 import {
+  convCases,
+  gradCalls,
   type KernelCall,
   liveCounts,
   type Output,
   runOriginalCpu,
   runRegistered,
+  type Shape4,
   seeded,
   tensorOf,
   worstError,
@@ -20,123 +23,7 @@ import {
 // relative (max abs diff / max abs reference), on a grid of odd sizes, batch 1, strides 1-3
 // (equal and not), 'same', 'valid', explicit and numeric padding, 1..128 channels.
 
-type Shape4 = [number, number, number, number];
-type Pad =
-  | 'same'
-  | 'valid'
-  | number
-  | [[number, number], [number, number], [number, number], [number, number]];
-
 const TOLERANCE = 1e-4;
-
-const SHAPES: Array<[Shape4, Shape4]> = [
-  // x [N,H,W,Ci], filter [kh,kw,Ci,Co]
-  [
-    [1, 5, 5, 1],
-    [3, 3, 1, 2],
-  ],
-  [
-    [2, 7, 6, 3],
-    [3, 2, 3, 4],
-  ],
-  [
-    [3, 9, 9, 2],
-    [2, 2, 2, 3],
-  ],
-  [
-    [2, 8, 8, 5],
-    [4, 4, 5, 7],
-  ],
-  [
-    [1, 6, 7, 16],
-    [5, 5, 16, 8],
-  ],
-  [
-    [2, 4, 5, 128],
-    [3, 3, 128, 16],
-  ],
-  [
-    [2, 5, 5, 24],
-    [4, 4, 24, 128],
-  ],
-  [
-    [1, 10, 11, 3],
-    [1, 1, 3, 4],
-  ],
-];
-const STRIDES: Array<number | [number, number]> = [1, 2, 3, [1, 2], [2, 3]];
-const PADS: Pad[] = [
-  'same',
-  'valid',
-  1,
-  [
-    [0, 0],
-    [1, 2],
-    [2, 0],
-    [0, 0],
-  ],
-];
-
-function outSize(size: number, k: number, s: number, pad: Pad, before: number, after: number): number {
-  if (pad === 'same') return Math.ceil(size / s);
-  if (pad === 'valid') return Math.ceil((size - k + 1) / s);
-  return Math.floor((size + before + after - k) / s) + 1;
-}
-
-interface ConvCase {
-  label: string;
-  x: Shape4;
-  filter: Shape4;
-  strides: number | [number, number];
-  pad: Pad;
-  dy: Shape4;
-}
-
-function convCases(): ConvCase[] {
-  const cases: ConvCase[] = [];
-  for (const [x, filter] of SHAPES) {
-    for (const strides of STRIDES) {
-      const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-      for (const pad of PADS) {
-        // tfjs computes numeric padding's output size from the height's stride and filter size
-        // alone; stay where that is right
-        if (typeof pad === 'number' && (sh !== sw || filter[0] !== filter[1])) continue;
-        const [t, b] = typeof pad === 'object' ? pad[1] : [pad, pad];
-        const [l, r] = typeof pad === 'object' ? pad[2] : [pad, pad];
-        const ho = outSize(x[1], filter[0], sh, pad, Number(t), Number(b));
-        const wo = outSize(x[2], filter[1], sw, pad, Number(l), Number(r));
-        if (ho < 1 || wo < 1) continue;
-        cases.push({
-          label: `x[${x}] f[${filter}] s${strides} ${JSON.stringify(pad)}`,
-          x,
-          filter,
-          strides,
-          pad,
-          dy: [x[0], ho, wo, filter[3]],
-        });
-      }
-    }
-  }
-  return cases;
-}
-
-function gradCalls(c: ConvCase, seed: number): KernelCall[] {
-  const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' } as NamedAttrMap;
-  return [
-    {
-      label: `Conv2DBackpropFilter ${c.label}`,
-      kernelName: 'Conv2DBackpropFilter',
-      inputs: { x: seeded(c.x, seed), dy: seeded(c.dy, seed + 1) },
-      attrs: { ...attrs, filterShape: c.filter },
-    },
-    {
-      label: `Conv2DBackpropInput ${c.label}`,
-      kernelName: 'Conv2DBackpropInput',
-      inputs: { dy: seeded(c.dy, seed + 1), filter: seeded(c.filter, seed + 2) },
-      attrs: { ...attrs, inputShape: c.x },
-    },
-  ];
-}
 
 /** Forward convs with 'same' padding where the total padding would be negative. */
 function forwardCalls(): KernelCall[] {

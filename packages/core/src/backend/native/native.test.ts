@@ -1,0 +1,192 @@
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import type { NamedAttrMap } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GanError } from '../../errors/gan-error.js';
+import { registerTrainingKernels, restoreOriginalKernels } from '../kernels/registry.js';
+import {
+  convCases,
+  gradCalls,
+  type KernelCall,
+  liveCounts,
+  type Output,
+  runOriginalCpu,
+  runRegistered,
+  type Shape4,
+  seeded,
+  worstError,
+} from '../kernels/test-helpers.js';
+import {
+  disableNativeKernels,
+  enableNativeKernels,
+  type NativeKernelBackend,
+  nativeKernelStatus,
+} from './index.js';
+import { encodeOnnxModel, type OnnxGraph } from './onnx-model.js';
+import { loadNativeRuntime } from './runtime.js';
+
+// Parity of the native (onnxruntime) convolution kernels against the cpu backend's ORIGINAL
+// kernels, to 1e-4 relative, on the convolution grid of the gankit kernels' tests.
+
+const TOLERANCE = 1e-4;
+const BACKENDS: NativeKernelBackend[] = ['wasm', 'cpu'];
+
+/** Forward convs: dilations 1 and 2, and depths below the native threshold (backend's own). */
+function forwardCalls(): KernelCall[] {
+  const cases: Array<[Shape4, Shape4, number, number, 'same' | 'valid']> = [
+    [[2, 9, 8, 16], [3, 3, 16, 8], 1, 1, 'same'],
+    [[1, 11, 10, 8], [3, 3, 8, 5], 2, 1, 'valid'],
+    [[2, 10, 10, 32], [3, 2, 32, 4], 1, 2, 'same'],
+    [[3, 7, 9, 64], [4, 4, 64, 128], 2, 1, 'same'],
+    [[2, 9, 9, 1], [4, 4, 1, 6], 2, 1, 'same'],
+    [[1, 12, 13, 128], [1, 1, 128, 3], 3, 1, 'valid'],
+  ];
+  return cases.map(([x, filter, s, d, pad], i) => ({
+    label: `Conv2D x[${x}] f[${filter}] s${s} d${d} ${pad}`,
+    kernelName: 'Conv2D',
+    inputs: { x: seeded(x, 200 + i), filter: seeded(filter, 210 + i) },
+    attrs: { strides: s, pad, dataFormat: 'NHWC', dilations: d } as NamedAttrMap,
+  }));
+}
+
+const CALLS: KernelCall[] = [...forwardCalls(), ...convCases().flatMap((c, i) => gradCalls(c, 300 + 3 * i))];
+const reference = new Map<string, Output[]>();
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  for (const c of CALLS) reference.set(c.label, runOriginalCpu(c));
+});
+
+afterAll(() => {
+  for (const b of BACKENDS) {
+    disableNativeKernels(b);
+    restoreOriginalKernels(b);
+  }
+});
+
+describe('encodeOnnxModel', () => {
+  it('writes a model onnxruntime runs: Transpose, then Concat on axis -1 (a ten-byte varint)', async () => {
+    const graph: OnnxGraph = {
+      inputs: [{ name: 'x', shape: [2, 3] }],
+      outputs: [{ name: 'y', shape: [3, 4] }],
+      nodes: [
+        { opType: 'Transpose', inputs: ['x'], outputs: ['t'], attributes: { perm: [1, 0] } },
+        { opType: 'Concat', inputs: ['t', 't'], outputs: ['y'], attributes: { axis: -1 } },
+      ],
+    };
+    const bytes = encodeOnnxModel(graph);
+    // field 1 (ir_version), varint 8; field 2 (producer_name), 6 bytes: 'gankit'
+    expect(Array.from(bytes.slice(0, 4))).toEqual([0x08, 0x08, 0x12, 0x06]);
+    // -1 as an int64 varint after the attribute's field-3 tag: nine 0xff bytes and 0x01
+    const minusOne = [0x18, ...Array<number>(9).fill(0xff), 0x01];
+    const found = bytes.some((_, i) => minusOne.every((b, j) => bytes[i + j] === b));
+    expect(found).toBe(true);
+    const runtime = await loadNativeRuntime(1);
+    const y = runtime.run(
+      'transpose-concat',
+      () => graph,
+      { x: { data: Float32Array.of(1, 2, 3, 4, 5, 6), dims: [2, 3] } },
+      'y',
+    );
+    expect(y.dims).toEqual([3, 4]);
+    expect(Array.from(y.data)).toEqual([1, 4, 1, 4, 2, 5, 2, 5, 3, 6, 3, 6]);
+    runtime.dispose();
+  });
+
+  it('refuses a non-integer attribute', () => {
+    expect(() =>
+      encodeOnnxModel({
+        inputs: [],
+        outputs: [],
+        nodes: [{ opType: 'Concat', inputs: [], outputs: [], attributes: { axis: 0.5 } }],
+      }),
+    ).toThrow(/0.5 is not an integer/);
+  });
+});
+
+describe('native convolution kernels', () => {
+  it.each(BACKENDS)('match the cpu originals on the convolution grid (%s)', async (backend) => {
+    await tf.setBackend(backend);
+    registerTrainingKernels(backend);
+    const report = await enableNativeKernels(backend, { threads: 2 });
+    expect(report.kernels).toEqual(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+    const before = liveCounts();
+    const bad: string[] = [];
+    for (const c of CALLS) {
+      const err = worstError(runRegistered(c), reference.get(c.label)!);
+      if (!(err <= TOLERANCE)) bad.push(`${c.label}: ${err}`);
+    }
+    expect(bad).toEqual([]);
+    expect(liveCounts()).toEqual(before);
+    // most calls ran natively (the rest fell back: shallow forward convs, leftover rows)
+    expect(nativeKernelStatus(backend)!.sessions).toBeGreaterThan(CALLS.length / 2);
+    disableNativeKernels(backend);
+  });
+
+  it('give whole-layer gradients equal to the wasm kernels', async () => {
+    await tf.setBackend('wasm');
+    registerTrainingKernels('wasm');
+    const x = tfl.input({ shape: [12, 12, 3] });
+    let h = tfl.layers
+      .conv2d({ filters: 16, kernelSize: 4, strides: 2, padding: 'same' })
+      .apply(x) as tfl.SymbolicTensor;
+    h = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tfl.SymbolicTensor;
+    h = tfl.layers
+      .conv2dTranspose({ filters: 8, kernelSize: 4, strides: 2, padding: 'same' })
+      .apply(h) as tfl.SymbolicTensor;
+    h = tfl.layers
+      .conv2d({ filters: 4, kernelSize: 3, strides: 3, padding: 'valid' })
+      .apply(h) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: x, outputs: h });
+    const input = tf.randomNormal([3, 12, 12, 3], 0, 1, 'float32', 7);
+    const grads = () =>
+      tf.tidy(() => {
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(model.apply(input) as tf.Tensor)), vars);
+        return vars.map((v) => Array.from(g[v.name]!.dataSync()));
+      });
+    const want = grads();
+    await enableNativeKernels('wasm', { threads: 2 });
+    const before = tf.memory().numTensors;
+    const got = grads();
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [i, g] of got.entries()) {
+      const scale = Math.max(...want[i]!.map(Math.abs));
+      const diff = Math.max(...g.map((v, j) => Math.abs(v - want[i]![j]!)));
+      expect(diff / scale).toBeLessThan(TOLERANCE);
+    }
+    disableNativeKernels('wasm');
+    input.dispose();
+    model.dispose();
+  });
+
+  it('are idempotent, report themselves and put the kernels back', async () => {
+    await tf.setBackend('cpu');
+    registerTrainingKernels('cpu');
+    const own = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+    expect(nativeKernelStatus('cpu')).toBeUndefined();
+    const first = await enableNativeKernels('cpu', { threads: 1 });
+    expect(first.changed).toBe(true);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).not.toBe(own);
+    const again = await enableNativeKernels('cpu');
+    expect({ ...again, changed: true }).toEqual(first);
+    expect(nativeKernelStatus('cpu')).toMatchObject({ threads: 1, sessions: 0 });
+    expect(disableNativeKernels('cpu')).toEqual(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(own);
+    expect(disableNativeKernels('cpu')).toEqual([]);
+  });
+
+  it('reject bad arguments with a GanError', async () => {
+    await expect(enableNativeKernels('webgpu' as NativeKernelBackend)).rejects.toThrow(
+      new GanError(
+        'INVALID_ARGUMENT',
+        "enableNativeKernels: backendName must be 'wasm' or 'cpu', got 'webgpu'",
+      ),
+    );
+    await expect(enableNativeKernels('cpu', { threads: 0 })).rejects.toThrow(
+      /threads must be an integer >= 1, got 0/,
+    );
+  });
+});

@@ -1,0 +1,148 @@
+import { GanError } from '../../errors/gan-error.js';
+import { encodeOnnxModel, type OnnxGraph } from './onnx-model.js';
+
+/** A float32 tensor handed to or returned by onnxruntime. */
+export interface NativeTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+interface OrtTensorLike {
+  data: unknown;
+  dims: readonly number[];
+}
+
+interface BindingSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
+  run(
+    feeds: Record<string, unknown>,
+    fetches: Record<string, null>,
+    options: object,
+  ): Record<string, OrtTensorLike>;
+  dispose(): void;
+}
+
+interface OrtModules {
+  version: string;
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+  binding: { InferenceSession: new () => BindingSession };
+  initOrt(): void;
+}
+
+/**
+ * onnxruntime-node's CPU kernels (MLAS) run synchronously, as tfjs kernels must: one cached
+ * session per graph (op, shapes and attributes).
+ */
+export class NativeRuntime {
+  private readonly sessions = new Map<string, BindingSession>();
+  /** Non-shared copies of inputs that live in shared memory (threaded wasm), by size. */
+  private readonly staging = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly ort: OrtModules,
+    /** Threads each session's kernels use. */
+    readonly threads: number,
+  ) {}
+
+  /** onnxruntime-node's version. */
+  get version(): string {
+    return this.ort.version;
+  }
+
+  /** How many graphs have a session. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Runs the graph cached under `key` (built by `build` on first use) on `feeds` and returns
+   * its output `output`, copied out of onnxruntime's memory.
+   */
+  run(
+    key: string,
+    build: () => OnnxGraph,
+    feeds: Record<string, NativeTensor>,
+    output: string,
+  ): NativeTensor {
+    let session = this.sessions.get(key);
+    if (session === undefined) {
+      const bytes = encodeOnnxModel(build());
+      session = new this.ort.binding.InferenceSession();
+      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        // no spinning after a run: the wasm backend's own threads need the cores next
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      });
+      this.sessions.set(key, session);
+    }
+    const ortFeeds: Record<string, unknown> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      ortFeeds[name] = new this.ort.Tensor('float32', this.unshared(name, t.data), t.dims);
+    }
+    const result = session.run(ortFeeds, { [output]: null }, {})[output];
+    if (result === undefined || !(result.data instanceof Float32Array)) {
+      throw new GanError(
+        'BACKEND_UNAVAILABLE',
+        `native kernels: onnxruntime returned no float32 '${output}'`,
+      );
+    }
+    return { data: result.data, dims: result.dims };
+  }
+
+  // onnxruntime's binding refuses typed arrays over a SharedArrayBuffer (the threaded wasm
+  // build's heap): those are copied into a reused plain buffer (a memcpy, ~0.3 ms per 3 MB).
+  private unshared(name: string, data: Float32Array): Float32Array {
+    if (!(data.buffer instanceof SharedArrayBuffer)) return data;
+    const slot = `${name}:${data.length}`;
+    let copy = this.staging.get(slot);
+    if (copy === undefined) {
+      copy = new Float32Array(data.length);
+      this.staging.set(slot, copy);
+    }
+    copy.set(data);
+    return copy;
+  }
+
+  /** Frees every session. */
+  dispose(): void {
+    for (const s of this.sessions.values()) s.dispose();
+    this.sessions.clear();
+    this.staging.clear();
+  }
+}
+
+/**
+ * Loads onnxruntime-node (an optional peer dependency).
+ * @throws GanError `BACKEND_UNAVAILABLE` when it is not installed or does not load here
+ */
+export async function loadNativeRuntime(threads: number): Promise<NativeRuntime> {
+  try {
+    const main = (await import('onnxruntime-node')) as unknown as {
+      Tensor: OrtModules['Tensor'];
+      env: { versions?: { node?: string } };
+      default?: { Tensor: OrtModules['Tensor'] };
+    };
+    // the binding's session runs synchronously; the public InferenceSession wraps it in a promise
+    const bindingModule = (await import('onnxruntime-node/dist/binding.js')) as unknown as {
+      binding?: OrtModules['binding'];
+      initOrt?: () => void;
+      default?: { binding: OrtModules['binding']; initOrt: () => void };
+    };
+    const binding = bindingModule.binding ?? bindingModule.default?.binding;
+    const initOrt = bindingModule.initOrt ?? bindingModule.default?.initOrt;
+    const Tensor = main.Tensor ?? main.default?.Tensor;
+    if (!binding || !initOrt || !Tensor) throw new Error('unexpected module layout');
+    initOrt();
+    const version = main.env?.versions?.node ?? 'unknown';
+    return new NativeRuntime({ version, Tensor, binding, initOrt }, threads);
+  } catch (e) {
+    throw new GanError(
+      'BACKEND_UNAVAILABLE',
+      `native kernels: onnxruntime-node could not be loaded (npm install onnxruntime-node): ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}
