@@ -39,6 +39,17 @@ describe('setupBackend', () => {
     disableNativeKernels('cpu');
   });
 
+  it('reads GANKIT_NATIVE_KERNELS when nativeKernels is not given', async () => {
+    process.env.GANKIT_NATIVE_KERNELS = 'off';
+    try {
+      const report = await setupBackend({ backend: 'wasm' });
+      expect(report.details.join('\n')).toMatch(/native kernels: off \(GANKIT_NATIVE_KERNELS\)/);
+      expect(nativeKernelStatus('wasm')).toBeUndefined();
+    } finally {
+      delete process.env.GANKIT_NATIVE_KERNELS;
+    }
+  });
+
   it('uses cpu when asked and registers its kernel replacements', async () => {
     const report = await setupBackend({ backend: 'cpu' });
     expect(report).toMatchObject({ chosen: 'cpu', requested: 'cpu', tfjsBackend: 'cpu' });

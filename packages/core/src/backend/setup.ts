@@ -71,7 +71,8 @@ export interface SetupBackendOptions {
    * Run the convolutions of the wasm and cpu backends on onnxruntime-node's native CPU kernels
    * ({@link enableNativeKernels}): `'auto'` (default) on wasm when onnxruntime-node is
    * installed (the cpu backend stays the pure-JS reference), `true` to require them on either,
-   * `false` for tfjs' own and gankit's kernels only.
+   * `false` for tfjs' own and gankit's kernels only. Unset, the environment variable
+   * `GANKIT_NATIVE_KERNELS` (`0`/`off` or `1`/`on`) decides, so the CLI can be told too.
    */
   nativeKernels?: boolean | 'auto';
 }
@@ -136,13 +137,22 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
   }
 }
 
+/** GANKIT_NATIVE_KERNELS=0|1 (off|on, false|true): the default for tools such as the CLI. */
+function nativeKernelsFromEnv(): boolean | undefined {
+  const v = typeof process === 'undefined' ? undefined : process.env.GANKIT_NATIVE_KERNELS?.toLowerCase();
+  if (v === '0' || v === 'off' || v === 'false') return false;
+  if (v === '1' || v === 'on' || v === 'true') return true;
+  return undefined;
+}
+
 /** Enables native kernels as `options.nativeKernels` asks; returns the report line. */
 async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackendOptions): Promise<string> {
-  const want = options.nativeKernels ?? 'auto';
+  const want = options.nativeKernels ?? nativeKernelsFromEnv() ?? 'auto';
   if (want === false || (want === 'auto' && backend === 'cpu')) {
     disableNativeKernels(backend);
+    const why = options.nativeKernels === false ? 'nativeKernels: false' : 'GANKIT_NATIVE_KERNELS';
     return want === false
-      ? 'native kernels: off (nativeKernels: false)'
+      ? `native kernels: off (${why})`
       : "native kernels: off (the cpu backend keeps tfjs' own math as the reference unless nativeKernels is true)";
   }
   try {
