@@ -108,6 +108,7 @@ describe('gankit CLI errors', () => {
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).toContain('backend: cpu (requested explicitly');
     expect(r.out.join('\n')).toMatch(/@tensorflow\/tfjs-core 4\.22\.0/);
+    expect(r.out.join('\n')).toMatch(/^onnxruntime-node (\d+\.\d+\.\d+|not installed)$/m);
     expect(createProgram().commands.map((c) => c.name())).toEqual([
       'train',
       'resume',

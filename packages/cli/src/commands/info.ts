@@ -24,6 +24,7 @@ export async function infoCommand(
     '@tensorflow/tfjs-backend-wasm',
     '@tensorflow/tfjs-node',
     '@tensorflow/tfjs-node-gpu',
+    'onnxruntime-node',
   ]) {
     log(`${pkg} ${versionOf(pkg)}`);
   }
