@@ -179,8 +179,8 @@ export function disableNativeKernels(backendName: NativeKernelBackend): string[]
  * Whether native kernels are enabled for a backend, and how.
  *
  * @param backendName - `'wasm'` or `'cpu'`
- * @returns the report of the call that enabled them, with the number of onnxruntime sessions
- *   built so far (one per convolution shape), or undefined
+ * @returns the report of the call that enabled them, with the onnxruntime sessions held (one
+ *   per convolution shape, at most 64) and the kernel calls run natively so far; or undefined
  * @example
  * ```ts
  * import { nativeKernelStatus } from '@gankit/core';
@@ -190,7 +190,9 @@ export function disableNativeKernels(backendName: NativeKernelBackend): string[]
  */
 export function nativeKernelStatus(
   backendName: NativeKernelBackend,
-): (NativeKernelReport & { sessions: number }) | undefined {
+): (NativeKernelReport & { sessions: number; runs: number }) | undefined {
   const state = states().get(checkBackend('nativeKernelStatus', backendName));
-  return state ? { ...state.report, changed: false, sessions: state.runtime.sessionCount } : undefined;
+  if (!state) return undefined;
+  const { sessionCount: sessions, runs } = state.runtime;
+  return { ...state.report, changed: false, sessions, runs };
 }

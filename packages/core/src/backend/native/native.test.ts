@@ -25,7 +25,7 @@ import {
   nativeKernelStatus,
 } from './index.js';
 import { encodeOnnxModel, type OnnxGraph } from './onnx-model.js';
-import { loadNativeRuntime } from './runtime.js';
+import { loadNativeRuntime, MAX_SESSIONS } from './runtime.js';
 
 // Parity of the native (onnxruntime) convolution kernels against the cpu backend's ORIGINAL
 // kernels, to 1e-4 relative, on the convolution grid of the gankit kernels' tests.
@@ -95,6 +95,42 @@ describe('encodeOnnxModel', () => {
     runtime.dispose();
   });
 
+  it('keeps at most MAX_SESSIONS sessions, dropping the least recently used', async () => {
+    const runtime = await loadNativeRuntime(1);
+    const transpose = (n: number): OnnxGraph => ({
+      inputs: [{ name: 'x', shape: [1, n] }],
+      outputs: [{ name: 'y', shape: [n, 1] }],
+      nodes: [{ opType: 'Transpose', inputs: ['x'], outputs: ['y'], attributes: { perm: [1, 0] } }],
+    });
+    const run = (n: number) =>
+      runtime.run(
+        `t${n}`,
+        () => transpose(n),
+        { x: { data: new Float32Array(n).fill(n), dims: [1, n] } },
+        'y',
+      );
+    for (let n = 1; n <= MAX_SESSIONS; n++) run(n);
+    run(1); // now the most recent
+    run(MAX_SESSIONS + 1); // evicts t2
+    expect(runtime.sessionCount).toBe(MAX_SESSIONS);
+    let built = 0;
+    const probe = (n: number) =>
+      runtime.run(
+        `t${n}`,
+        () => {
+          built++;
+          return transpose(n);
+        },
+        { x: { data: new Float32Array(n), dims: [1, n] } },
+        'y',
+      );
+    probe(1);
+    expect(built).toBe(0);
+    expect(Array.from(probe(2).data)).toEqual([0, 0]);
+    expect(built).toBe(1);
+    runtime.dispose();
+  });
+
   it('refuses a non-integer attribute', () => {
     expect(() =>
       encodeOnnxModel({
@@ -121,7 +157,7 @@ describe('native convolution kernels', () => {
     expect(bad).toEqual([]);
     expect(liveCounts()).toEqual(before);
     // most calls ran natively (the rest fell back: shallow forward convs, leftover rows)
-    expect(nativeKernelStatus(backend)!.sessions).toBeGreaterThan(CALLS.length / 2);
+    expect(nativeKernelStatus(backend)!.runs).toBeGreaterThan(CALLS.length / 2);
     disableNativeKernels(backend);
   });
 
@@ -172,7 +208,7 @@ describe('native convolution kernels', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).not.toBe(own);
     const again = await enableNativeKernels('cpu');
     expect({ ...again, changed: true }).toEqual(first);
-    expect(nativeKernelStatus('cpu')).toMatchObject({ threads: 1, sessions: 0 });
+    expect(nativeKernelStatus('cpu')).toMatchObject({ threads: 1, sessions: 0, runs: 0 });
     expect(disableNativeKernels('cpu')).toEqual(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(own);
     expect(disableNativeKernels('cpu')).toEqual([]);

@@ -30,6 +30,13 @@ interface OrtModules {
 }
 
 /**
+ * Sessions kept at most (least recently used go first): each holds onnxruntime's buffers for
+ * its shapes, and a run over images of many sizes (evaluation, tiled upscaling) would otherwise
+ * keep one per layer and size. A DCGAN step uses five.
+ */
+export const MAX_SESSIONS = 64;
+
+/**
  * onnxruntime-node's CPU kernels (MLAS) run synchronously, as tfjs kernels must: one cached
  * session per graph (op, shapes and attributes).
  */
@@ -49,6 +56,9 @@ export class NativeRuntime {
     return this.ort.version;
   }
 
+  /** Kernel calls run so far. */
+  runs = 0;
+
   /** How many graphs have a session. */
   get sessionCount(): number {
     return this.sessions.size;
@@ -65,7 +75,11 @@ export class NativeRuntime {
     output: string,
   ): NativeTensor {
     let session = this.sessions.get(key);
-    if (session === undefined) {
+    if (session !== undefined) {
+      // most recently used last: the first entry is the one to evict
+      this.sessions.delete(key);
+      this.sessions.set(key, session);
+    } else {
       const bytes = encodeOnnxModel(build());
       session = new this.ort.binding.InferenceSession();
       session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
@@ -77,12 +91,18 @@ export class NativeRuntime {
         extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       this.sessions.set(key, session);
+      if (this.sessions.size > MAX_SESSIONS) {
+        const [oldest, evicted] = this.sessions.entries().next().value as [string, BindingSession];
+        this.sessions.delete(oldest);
+        evicted.dispose();
+      }
     }
     const ortFeeds: Record<string, unknown> = {};
     for (const [name, t] of Object.entries(feeds)) {
       ortFeeds[name] = new this.ort.Tensor('float32', this.unshared(name, t.data), t.dims);
     }
     const result = session.run(ortFeeds, { [output]: null }, {})[output];
+    this.runs++;
     if (result === undefined || !(result.data instanceof Float32Array)) {
       throw new GanError(
         'BACKEND_UNAVAILABLE',
