@@ -16,7 +16,8 @@ import {
   withScope,
 } from './kernel-scope.js';
 
-type Shape4 = [number, number, number, number];
+/** An NHWC shape or a [kh, kw, Ci, Co] filter shape. */
+export type Shape4 = [number, number, number, number];
 
 /** Limits of the matrix-product (im2col-style) forms of the conv gradients. */
 export interface GemmLimits {
@@ -66,7 +67,8 @@ export function explicitPadding(info: backend_util.Conv2DInfo): backend_util.Exp
   ];
 }
 
-function isChannelsLast(dataFormat: unknown): boolean {
+/** Whether a conv kernel's `dataFormat` attr is NHWC (the default). */
+export function isChannelsLast(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC';
 }
 
@@ -114,18 +116,20 @@ export function createExplicitPaddingConv(
   };
 }
 
-function conv2dInfo(
+/** tfjs' geometry of an NHWC conv (output size, explicit padding) from a kernel's attrs. */
+export function conv2dInfo(
   xShape: Shape4,
   filterShape: Shape4,
   strides: number | [number, number],
   pad: Pad,
   dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+  dilations: number | [number, number] = 1,
 ): backend_util.Conv2DInfo {
   return backend_util.computeConv2DInfo(
     xShape,
     filterShape,
     strides,
-    1,
+    dilations,
     pad,
     dimRoundingMode,
     false,

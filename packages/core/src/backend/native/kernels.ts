@@ -4,12 +4,10 @@ import type {
   Conv2DBackpropInputAttrs,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-core';
+import { conv2dInfo, isChannelsLast, type Shape4 } from '../kernels/conv2d.js';
 import { type KernelArgs, type KernelImpl, requireInput, withScope } from '../kernels/kernel-scope.js';
 import type { OnnxGraph } from './onnx-model.js';
 import type { NativeRuntime } from './runtime.js';
-
-type Shape4 = [number, number, number, number];
 
 // NHWC <-> NCHW, and tfjs' [kh, kw, Ci, Co] filter -> ONNX's [Co, Ci, kh, kw]
 const TO_NCHW = [0, 3, 1, 2];
@@ -22,56 +20,57 @@ const FILTER_TO_OIHW = [3, 2, 0, 1];
  */
 const MIN_FORWARD_DEPTH = 64;
 
-function isNhwcFloat(...tensors: TensorInfo[]): boolean {
+function isFloat4(...tensors: TensorInfo[]): boolean {
   return tensors.every((t) => t.dtype === 'float32' && t.shape.length === 4);
 }
 
-function channelsLast(dataFormat: unknown): boolean {
-  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+/** One ONNX op between transposes: each input permuted into the op's layout, the output back. */
+interface TransposedOp {
+  opType: 'Conv' | 'ConvTranspose';
+  inputs: Array<{ name: string; tensor: TensorInfo; perm: number[] }>;
+  attributes: Record<string, number[]>;
+  outPerm: number[];
+  outShape: number[];
 }
 
-function conv2dInfo(
-  xShape: Shape4,
-  filterShape: Shape4,
-  attrs: {
-    strides: number | [number, number];
-    pad: Conv2DAttrs['pad'];
-    dimRoundingMode?: Conv2DAttrs['dimRoundingMode'];
-  },
-  dilations: number | [number, number] = 1,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    attrs.strides,
-    dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+function opGraph(op: TransposedOp): OnnxGraph {
+  return {
+    inputs: op.inputs.map(({ name, tensor }) => ({ name, shape: tensor.shape })),
+    outputs: [{ name: 'y', shape: op.outShape }],
+    nodes: [
+      ...op.inputs.map(({ name, perm }) => ({
+        opType: 'Transpose',
+        inputs: [name],
+        outputs: [`${name}t`],
+        attributes: { perm },
+      })),
+      {
+        opType: op.opType,
+        inputs: op.inputs.map(({ name }) => `${name}t`),
+        outputs: ['yt'],
+        attributes: op.attributes,
+      },
+      { opType: 'Transpose', inputs: ['yt'], outputs: ['y'], attributes: { perm: op.outPerm } },
+    ],
+  };
 }
 
-function key(kernel: string, ...parts: unknown[]): string {
-  return `${kernel}|${JSON.stringify(parts)}`;
-}
-
-/** Runs a one-output graph on the inputs' values and returns the result as a backend tensor. */
-function runGraph(
-  args: KernelArgs,
-  backendName: string,
-  runtime: NativeRuntime,
-  cacheKey: string,
-  build: () => OnnxGraph,
-  feeds: Record<string, TensorInfo>,
-  outShape: number[],
-): TensorInfo {
+/**
+ * Runs `op` on the inputs' values (one cached session per graph: the key is everything the
+ * graph is built from) and returns the result as a backend tensor.
+ */
+function runOp(args: KernelArgs, backendName: string, runtime: NativeRuntime, op: TransposedOp): TensorInfo {
+  const key = JSON.stringify({
+    ...op,
+    inputs: op.inputs.map(({ name, tensor, perm }) => [name, tensor.shape, perm]),
+  });
   return withScope(args.backend, backendName, (scope) => {
-    const native: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+    const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
     // heap views stay valid: nothing is allocated on the backend until the output below
-    for (const [name, t] of Object.entries(feeds)) native[name] = { data: scope.viewF32(t), dims: t.shape };
-    const result = runtime.run(cacheKey, build, native, 'y');
-    return scope.output(outShape, 'float32', (out) => out.set(result.data));
+    for (const { name, tensor } of op.inputs)
+      feeds[name] = { data: scope.viewF32(tensor), dims: tensor.shape };
+    const result = runtime.run(key, () => opGraph(op), feeds, 'y');
+    return scope.output(op.outShape, 'float32', (out) => out.set(result.data));
   });
 }
 
@@ -85,50 +84,34 @@ export function createNativeConv2D(
     const x = requireInput('Conv2D', args.inputs, 'x');
     const filter = requireInput('Conv2D', args.inputs, 'filter');
     const attrs = (args.attrs ?? {}) as unknown as Conv2DAttrs;
-    if (!isNhwcFloat(x, filter) || !channelsLast(attrs.dataFormat)) return original(args);
+    if (!isFloat4(x, filter) || !isChannelsLast(attrs.dataFormat)) return original(args);
     const [kh, kw, ci] = filter.shape as Shape4;
     // a few input channels (an image's first layer) keep XNNPACK busier than MLAS's NCHW path
     if (kh * kw * ci < MIN_FORWARD_DEPTH) return original(args);
-    const info = conv2dInfo(x.shape as Shape4, filter.shape as Shape4, attrs, attrs.dilations);
-    const { top, bottom, left, right } = info.padInfo;
-    const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-    const build = (): OnnxGraph => ({
-      inputs: [
-        { name: 'x', shape: x.shape },
-        { name: 'w', shape: filter.shape },
-      ],
-      outputs: [{ name: 'y', shape: outShape }],
-      nodes: [
-        { opType: 'Transpose', inputs: ['x'], outputs: ['xc'], attributes: { perm: TO_NCHW } },
-        { opType: 'Transpose', inputs: ['w'], outputs: ['wc'], attributes: { perm: FILTER_TO_OIHW } },
-        {
-          opType: 'Conv',
-          inputs: ['xc', 'wc'],
-          outputs: ['yc'],
-          attributes: {
-            kernel_shape: [info.filterHeight, info.filterWidth],
-            strides: [info.strideHeight, info.strideWidth],
-            dilations: [info.dilationHeight, info.dilationWidth],
-            pads: [top, left, bottom, right],
-          },
-        },
-        { opType: 'Transpose', inputs: ['yc'], outputs: ['y'], attributes: { perm: TO_NHWC } },
-      ],
-    });
-    const k = key(
-      'Conv2D',
-      x.shape,
-      filter.shape,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      top,
-      bottom,
-      left,
-      right,
+    const info = conv2dInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      attrs.dilations,
     );
-    return runGraph(args, backendName, runtime, k, build, { x, w: filter }, outShape);
+    const { top, bottom, left, right } = info.padInfo;
+    return runOp(args, backendName, runtime, {
+      opType: 'Conv',
+      inputs: [
+        { name: 'x', tensor: x, perm: TO_NCHW },
+        { name: 'w', tensor: filter, perm: FILTER_TO_OIHW },
+      ],
+      attributes: {
+        kernel_shape: [kh, kw],
+        strides: [info.strideHeight, info.strideWidth],
+        dilations: [info.dilationHeight, info.dilationWidth],
+        pads: [top, left, bottom, right],
+      },
+      outPerm: TO_NHWC,
+      outShape: [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+    });
   };
 }
 
@@ -146,53 +129,37 @@ export function createNativeConv2DBackpropInput(
     const filter = requireInput('Conv2DBackpropInput', args.inputs, 'filter');
     const attrs = (args.attrs ?? {}) as unknown as Conv2DBackpropInputAttrs;
     const inputShape = attrs.inputShape as unknown as Shape4 | undefined;
-    if (!isNhwcFloat(dy, filter) || !channelsLast(attrs.dataFormat) || inputShape?.length !== 4) {
+    if (!isFloat4(dy, filter) || !isChannelsLast(attrs.dataFormat) || inputShape?.length !== 4) {
       return original(args);
     }
-    const info = conv2dInfo(inputShape, filter.shape as Shape4, attrs);
+    const info = conv2dInfo(
+      inputShape,
+      filter.shape as Shape4,
+      attrs.strides,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
     const { top, bottom, left, right } = info.padInfo;
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [kh, kw] = [info.filterHeight, info.filterWidth];
     const extraH = (info.inHeight + top + bottom - kh) % sh;
     const extraW = (info.inWidth + left + right - kw) % sw;
     if (extraH < 0 || extraW < 0) return original(args);
-    const outShape = [...inputShape];
-    const build = (): OnnxGraph => ({
+    return runOp(args, backendName, runtime, {
+      opType: 'ConvTranspose',
       inputs: [
-        { name: 'dy', shape: dy.shape },
-        { name: 'w', shape: filter.shape },
+        { name: 'dy', tensor: dy, perm: TO_NCHW },
+        { name: 'w', tensor: filter, perm: FILTER_TO_OIHW },
       ],
-      outputs: [{ name: 'y', shape: outShape }],
-      nodes: [
-        { opType: 'Transpose', inputs: ['dy'], outputs: ['dyc'], attributes: { perm: TO_NCHW } },
-        { opType: 'Transpose', inputs: ['w'], outputs: ['wc'], attributes: { perm: FILTER_TO_OIHW } },
-        {
-          opType: 'ConvTranspose',
-          inputs: ['dyc', 'wc'],
-          outputs: ['yc'],
-          attributes: {
-            kernel_shape: [kh, kw],
-            strides: [sh, sw],
-            pads: [top, left, bottom, right],
-            output_padding: [extraH, extraW],
-          },
-        },
-        { opType: 'Transpose', inputs: ['yc'], outputs: ['y'], attributes: { perm: TO_NHWC } },
-      ],
+      attributes: {
+        kernel_shape: [kh, kw],
+        strides: [sh, sw],
+        pads: [top, left, bottom, right],
+        output_padding: [extraH, extraW],
+      },
+      outPerm: TO_NHWC,
+      outShape: [...inputShape],
     });
-    const k = key(
-      'Conv2DBackpropInput',
-      dy.shape,
-      filter.shape,
-      inputShape,
-      sh,
-      sw,
-      top,
-      bottom,
-      left,
-      right,
-    );
-    return runGraph(args, backendName, runtime, k, build, { dy, w: filter }, outShape);
   };
 }
 
@@ -212,10 +179,10 @@ export function createNativeConv2DBackpropFilter(
     const dy = requireInput('Conv2DBackpropFilter', args.inputs, 'dy');
     const attrs = (args.attrs ?? {}) as unknown as Conv2DBackpropFilterAttrs;
     const filterShape = attrs.filterShape as unknown as Shape4 | undefined;
-    if (!isNhwcFloat(x, dy) || !channelsLast(attrs.dataFormat) || filterShape?.length !== 4) {
+    if (!isFloat4(x, dy) || !isChannelsLast(attrs.dataFormat) || filterShape?.length !== 4) {
       return original(args);
     }
-    const info = conv2dInfo(x.shape as Shape4, filterShape, attrs);
+    const info = conv2dInfo(x.shape as Shape4, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
     const { top, bottom, left, right } = info.padInfo;
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [kh, kw] = [info.filterHeight, info.filterWidth];
@@ -224,32 +191,20 @@ export function createNativeConv2DBackpropFilter(
     const afterH = kh - (h + top - (ho - 1) * sh);
     const afterW = kw - (w + left - (wo - 1) * sw);
     if (afterH < 0 || afterW < 0 || afterH > bottom || afterW > right) return original(args);
-    const [ci, co] = [filterShape[2], filterShape[3]];
-    const outShape = [kh, kw, ci, co];
-    const build = (): OnnxGraph => ({
+    return runOp(args, backendName, runtime, {
+      opType: 'Conv',
       inputs: [
-        { name: 'x', shape: x.shape },
-        { name: 'dy', shape: dy.shape },
+        { name: 'x', tensor: x, perm: [3, 0, 1, 2] },
+        { name: 'dy', tensor: dy, perm: [3, 0, 1, 2] },
       ],
-      outputs: [{ name: 'y', shape: outShape }],
-      nodes: [
-        { opType: 'Transpose', inputs: ['x'], outputs: ['xt'], attributes: { perm: [3, 0, 1, 2] } },
-        { opType: 'Transpose', inputs: ['dy'], outputs: ['dyt'], attributes: { perm: [3, 0, 1, 2] } },
-        {
-          opType: 'Conv',
-          inputs: ['xt', 'dyt'],
-          outputs: ['g'],
-          attributes: {
-            kernel_shape: [ho, wo],
-            strides: [1, 1],
-            dilations: [sh, sw],
-            pads: [top, left, afterH, afterW],
-          },
-        },
-        { opType: 'Transpose', inputs: ['g'], outputs: ['y'], attributes: { perm: [2, 3, 0, 1] } },
-      ],
+      attributes: {
+        kernel_shape: [ho, wo],
+        strides: [1, 1],
+        dilations: [sh, sw],
+        pads: [top, left, afterH, afterW],
+      },
+      outPerm: [2, 3, 0, 1],
+      outShape: [kh, kw, filterShape[2], filterShape[3]],
     });
-    const k = key('Conv2DBackpropFilter', x.shape, dy.shape, filterShape, sh, sw, top, left, afterH, afterW);
-    return runGraph(args, backendName, runtime, k, build, { x, dy }, outShape);
   };
 }
