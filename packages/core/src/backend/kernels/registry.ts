@@ -271,7 +271,8 @@ function currentKernel(kernelName: string, backendName: string): KernelConfig | 
   return tf.getKernel(kernelName, backendName) as KernelConfig | undefined;
 }
 
-function checkBackendName(fn: string, backendName: unknown): TrainingKernelBackend {
+/** `backendName` as a {@link TrainingKernelBackend}, or a GanError naming `fn`. */
+export function checkBackendName(fn: string, backendName: unknown): TrainingKernelBackend {
   if (backendName !== 'wasm' && backendName !== 'cpu') {
     throw new GanError(
       'INVALID_ARGUMENT',

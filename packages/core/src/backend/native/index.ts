@@ -2,6 +2,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { GanError } from '../../errors/gan-error.js';
 import type { KernelImpl } from '../kernels/kernel-scope.js';
+import { checkBackendName, type TrainingKernelBackend } from '../kernels/registry.js';
 import {
   createNativeConv2D,
   createNativeConv2DBackpropFilter,
@@ -13,7 +14,7 @@ import { loadNativeRuntime, type NativeRuntime } from './runtime.js';
  * The tfjs backends native kernels can be registered for.
  * @category Backends
  */
-export type NativeKernelBackend = 'wasm' | 'cpu';
+export type NativeKernelBackend = TrainingKernelBackend;
 
 /**
  * Options of {@link enableNativeKernels}.
@@ -63,16 +64,6 @@ function states(): Map<NativeKernelBackend, NativeState> {
   return g[STATE_KEY];
 }
 
-function checkBackend(fn: string, name: unknown): NativeKernelBackend {
-  if (name !== 'wasm' && name !== 'cpu') {
-    throw new GanError(
-      'INVALID_ARGUMENT',
-      `${fn}: backendName must be 'wasm' or 'cpu', got '${String(name)}'`,
-    );
-  }
-  return name;
-}
-
 /**
  * Runs the convolution kernels of a training step (Conv2D, Conv2DBackpropInput, which is also
  * conv2dTranspose's forward pass, and Conv2DBackpropFilter) on onnxruntime-node's native CPU
@@ -102,7 +93,7 @@ export async function enableNativeKernels(
   backendName: NativeKernelBackend,
   options: NativeKernelOptions = {},
 ): Promise<NativeKernelReport> {
-  const backend = checkBackend('enableNativeKernels', backendName);
+  const backend = checkBackendName('enableNativeKernels', backendName);
   const existing = states().get(backend);
   if (existing) return { ...existing.report, changed: false };
   const threads = options.threads ?? Math.min(8, (await import('node:os')).availableParallelism());
@@ -112,10 +103,12 @@ export async function enableNativeKernels(
       `enableNativeKernels: threads must be an integer >= 1, got ${threads}`,
     );
   }
-  const originals = NATIVE.map(
-    ([name]) => [name, tf.getKernel(name, backend) as KernelConfig | undefined] as const,
-  );
-  const missing = originals.filter(([, k]) => k === undefined).map(([name]) => name);
+  const plan = NATIVE.map(([name, create]) => ({
+    name,
+    create,
+    original: tf.getKernel(name, backend) as KernelConfig | undefined,
+  }));
+  const missing = plan.filter((p) => p.original === undefined).map((p) => p.name);
   if (missing.length > 0) {
     throw new GanError(
       'BACKEND_UNAVAILABLE',
@@ -124,18 +117,18 @@ export async function enableNativeKernels(
   }
   const runtime = await loadNativeRuntime(threads);
   const replaced = new Map<string, KernelConfig>();
-  for (const [name, original] of originals) {
-    const create = NATIVE.find(([n]) => n === name)![1];
+  for (const { name, create, original } of plan) {
+    if (original === undefined) continue; // checked above
     const config: KernelConfig = {
       kernelName: name,
       backendName: backend,
-      kernelFunc: create(runtime, backend, original!.kernelFunc as KernelImpl) as KernelConfig['kernelFunc'],
+      kernelFunc: create(runtime, backend, original.kernelFunc as KernelImpl) as KernelConfig['kernelFunc'],
     };
-    if (original!.setupFunc) config.setupFunc = original!.setupFunc;
-    if (original!.disposeFunc) config.disposeFunc = original!.disposeFunc;
+    if (original.setupFunc) config.setupFunc = original.setupFunc;
+    if (original.disposeFunc) config.disposeFunc = original.disposeFunc;
     tf.unregisterKernel(name, backend);
     tf.registerKernel(config);
-    replaced.set(name, original!);
+    replaced.set(name, original);
   }
   const report: NativeKernelReport = {
     backend,
@@ -163,7 +156,7 @@ export async function enableNativeKernels(
  * @category Backends
  */
 export function disableNativeKernels(backendName: NativeKernelBackend): string[] {
-  const backend = checkBackend('disableNativeKernels', backendName);
+  const backend = checkBackendName('disableNativeKernels', backendName);
   const state = states().get(backend);
   if (!state) return [];
   for (const [name, original] of state.replaced) {
@@ -191,7 +184,7 @@ export function disableNativeKernels(backendName: NativeKernelBackend): string[]
 export function nativeKernelStatus(
   backendName: NativeKernelBackend,
 ): (NativeKernelReport & { sessions: number; runs: number }) | undefined {
-  const state = states().get(checkBackend('nativeKernelStatus', backendName));
+  const state = states().get(checkBackendName('nativeKernelStatus', backendName));
   if (!state) return undefined;
   const { sessionCount: sessions, runs } = state.runtime;
   return { ...state.report, changed: false, sessions, runs };

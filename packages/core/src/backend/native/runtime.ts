@@ -26,7 +26,6 @@ interface OrtModules {
   version: string;
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
   binding: { InferenceSession: new () => BindingSession };
-  initOrt(): void;
 }
 
 /**
@@ -157,7 +156,7 @@ export async function loadNativeRuntime(threads: number): Promise<NativeRuntime>
     if (!binding || !initOrt || !Tensor) throw new Error('unexpected module layout');
     initOrt();
     const version = main.env?.versions?.node ?? 'unknown';
-    return new NativeRuntime({ version, Tensor, binding, initOrt }, threads);
+    return new NativeRuntime({ version, Tensor, binding }, threads);
   } catch (e) {
     throw new GanError(
       'BACKEND_UNAVAILABLE',
