@@ -9,6 +9,7 @@ type FusedMatMulArgs = Parameters<FusedMatMul>[0];
 export const REROUTED_FUSED_OPS: readonly string[] = ['fused.conv2d', 'fused.matMul'];
 
 interface RerouteState {
+  /** tfjs' own ops, put back by {@link restoreFusedOps}. */
   conv2d: FusedConv2d;
   matMul: FusedMatMul;
   /** Backends the unfused path is taken on; the originals come back when it is empty. */
@@ -68,6 +69,14 @@ function unfusedMatMul(state: RerouteState): FusedMatMul {
   }) as FusedMatMul;
 }
 
+type FusedOps = { conv2d: FusedConv2d; matMul: FusedMatMul };
+
+function setFusedOps(ops: FusedOps): void {
+  for (const name of ['conv2d', 'matMul'] as const) {
+    Object.defineProperty(tf.fused, name, { value: ops[name], writable: true, configurable: true });
+  }
+}
+
 function isReplaceable(target: object, key: string): boolean {
   const d = Object.getOwnPropertyDescriptor(target, key);
   return d !== undefined && (d.writable === true || d.configurable === true);
@@ -87,15 +96,14 @@ export function rerouteFusedOps(backendName: string): string[] {
     existing.backends.add(backendName);
     return [...REROUTED_FUSED_OPS];
   }
-  const fused = tf.fused as { conv2d: FusedConv2d; matMul: FusedMatMul };
+  const fused = tf.fused as FusedOps;
   if (!isReplaceable(fused, 'conv2d') || !isReplaceable(fused, 'matMul')) return [];
   const state: RerouteState = {
     conv2d: fused.conv2d,
     matMul: fused.matMul,
     backends: new Set([backendName]),
   };
-  Object.defineProperty(fused, 'conv2d', { value: unfusedConv2d(state), writable: true, configurable: true });
-  Object.defineProperty(fused, 'matMul', { value: unfusedMatMul(state), writable: true, configurable: true });
+  setFusedOps({ conv2d: unfusedConv2d(state), matMul: unfusedMatMul(state) });
   setRerouteState(state);
   return [...REROUTED_FUSED_OPS];
 }
@@ -109,8 +117,6 @@ export function restoreFusedOps(backendName: string): void {
   if (!state) return;
   state.backends.delete(backendName);
   if (state.backends.size > 0) return;
-  const fused = tf.fused as { conv2d: FusedConv2d; matMul: FusedMatMul };
-  Object.defineProperty(fused, 'conv2d', { value: state.conv2d, writable: true, configurable: true });
-  Object.defineProperty(fused, 'matMul', { value: state.matMul, writable: true, configurable: true });
+  setFusedOps(state);
   setRerouteState(undefined);
 }
