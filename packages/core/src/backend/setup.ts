@@ -84,6 +84,17 @@ interface Attempt {
   adapter?: WebgpuAdapterSummary;
 }
 
+/** Whether a failed import failed because the package is not installed. */
+function isNotInstalled(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    /Cannot find (module|package)|Could not resolve/.test(String(msg))
+  );
+}
+
 // Native backends register themselves on import; a failed import means "not installed" or
 // "libtensorflow missing", and both are reasons to move on, not to crash.
 async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
@@ -91,11 +102,7 @@ async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
     await import(pkg);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    const code = (e as { code?: string }).code;
-    const notInstalled =
-      code === 'ERR_MODULE_NOT_FOUND' ||
-      code === 'MODULE_NOT_FOUND' ||
-      /Cannot find (module|package)|Could not resolve/.test(String(msg));
+    const notInstalled = isNotInstalled(e);
     return {
       ok: false,
       reason: notInstalled
@@ -148,12 +155,13 @@ function nativeKernelsFromEnv(): boolean | undefined {
 /** Enables native kernels as `options.nativeKernels` asks; returns the report line. */
 async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackendOptions): Promise<string> {
   const want = options.nativeKernels ?? nativeKernelsFromEnv() ?? 'auto';
-  if (want === false || (want === 'auto' && backend === 'cpu')) {
+  if (want === false) {
     disableNativeKernels(backend);
-    const why = options.nativeKernels === false ? 'nativeKernels: false' : 'GANKIT_NATIVE_KERNELS';
-    return want === false
-      ? `native kernels: off (${why})`
-      : "native kernels: off (the cpu backend keeps tfjs' own math as the reference unless nativeKernels is true)";
+    return `native kernels: off (${options.nativeKernels === false ? 'nativeKernels: false' : 'GANKIT_NATIVE_KERNELS'})`;
+  }
+  if (want === 'auto' && backend === 'cpu') {
+    disableNativeKernels(backend);
+    return "native kernels: off (the cpu backend keeps tfjs' own math as the reference unless nativeKernels is true)";
   }
   try {
     const r = await enableNativeKernels(
@@ -165,8 +173,8 @@ async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackend
     if (want === true) {
       throw new GanError('BACKEND_UNAVAILABLE', `setupBackend: ${(e as Error).message}`, { cause: e });
     }
-    const notInstalled = /Cannot find (module|package)/.test((e as Error).message);
-    return notInstalled
+    // loadNativeRuntime wraps the failed import in a GanError
+    return isNotInstalled((e as GanError).cause ?? e)
       ? 'native kernels: off (onnxruntime-node is not installed; installing it makes the convolutions ~2x faster)'
       : `native kernels: off (${(e as Error).message})`;
   }
