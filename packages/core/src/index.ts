@@ -38,6 +38,7 @@ export type {
   NativeKernelBackend,
   NativeKernelOptions,
   NativeKernelReport,
+  NativeKernelStatus,
 } from './backend/native/index.js';
 export { disableNativeKernels, enableNativeKernels, nativeKernelStatus } from './backend/native/index.js';
 export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';

@@ -169,11 +169,31 @@ export function disableNativeKernels(backendName: NativeKernelBackend): string[]
 }
 
 /**
+ * What {@link nativeKernelStatus} reports: the enabling call's report and what ran since.
+ * @category Backends
+ */
+export interface NativeKernelStatus extends NativeKernelReport {
+  /** onnxruntime sessions held: one per convolution shape, at most 64. */
+  sessions: number;
+  /** Kernel calls run natively so far. */
+  runs: number;
+  /**
+   * Those calls by formulation: `conv2d:nchwc` and `backpropInput:nchwc` (MLAS's blocked-layout
+   * convolution), `backpropFilter:gemm` (im2col and one SGEMM), `conv2d:onnx` and
+   * `backpropInput:onnx` (plain ONNX Conv / ConvTranspose, for channel counts that do not fill
+   * half a block or CPUs without blocked kernels).
+   */
+  graphs: Record<string, number>;
+  /** MLAS's blocked-layout block size here: 16 with AVX-512, 8 with AVX2, 0 for none. */
+  nchwcBlock: number;
+}
+
+/**
  * Whether native kernels are enabled for a backend, and how.
  *
  * @param backendName - `'wasm'` or `'cpu'`
- * @returns the report of the call that enabled them, with the onnxruntime sessions held (one
- *   per convolution shape, at most 64) and the kernel calls run natively so far; or undefined
+ * @returns the report of the call that enabled them, with the sessions held and the calls run
+ *   natively so far (by formulation); or undefined
  * @example
  * ```ts
  * import { nativeKernelStatus } from '@gankit/core';
@@ -181,11 +201,9 @@ export function disableNativeKernels(backendName: NativeKernelBackend): string[]
  * ```
  * @category Backends
  */
-export function nativeKernelStatus(
-  backendName: NativeKernelBackend,
-): (NativeKernelReport & { sessions: number; runs: number }) | undefined {
+export function nativeKernelStatus(backendName: NativeKernelBackend): NativeKernelStatus | undefined {
   const state = states().get(checkBackendName('nativeKernelStatus', backendName));
   if (!state) return undefined;
-  const { sessionCount: sessions, runs } = state.runtime;
-  return { ...state.report, changed: false, sessions, runs };
+  const { sessionCount: sessions, runs, runsByGraph, nchwcBlock } = state.runtime;
+  return { ...state.report, changed: false, sessions, runs, graphs: { ...runsByGraph }, nchwcBlock };
 }

@@ -6,6 +6,13 @@ import type {
 } from '@tensorflow/tfjs-core';
 import { conv2dInfo, isChannelsLast, type Shape4 } from '../kernels/conv2d.js';
 import { type KernelArgs, type KernelImpl, requireInput, withScope } from '../kernels/kernel-scope.js';
+import {
+  type ConvGeometry,
+  conv2dBackpropFilterGraph,
+  conv2dBackpropInputGraph,
+  conv2dGraph,
+  im2colSize,
+} from './graphs.js';
 import type { OnnxGraph } from './onnx-model.js';
 import type { NativeRuntime } from './runtime.js';
 
@@ -55,26 +62,95 @@ function opGraph(op: TransposedOp): OnnxGraph {
   };
 }
 
+/** A graph's inputs, with the tensors fed to them. */
+type GraphInputs = Array<{ name: string; tensor: TensorInfo }>;
+
 /**
- * Runs `op` on the inputs' values (one cached session per graph: the key is everything the
- * graph is built from) and returns the result as a backend tensor.
+ * Runs the graph cached under `key` (built by `build` on first use) on the inputs' values and
+ * returns its output `y` as a backend tensor. `kind` names the formulation in the runtime's
+ * counts.
  */
-function runOp(args: KernelArgs, backendName: string, runtime: NativeRuntime, op: TransposedOp): TensorInfo {
-  const key = JSON.stringify({
-    ...op,
-    inputs: op.inputs.map(({ name, tensor, perm }) => [name, tensor.shape, perm]),
-  });
+function runGraph(
+  args: KernelArgs,
+  backendName: string,
+  runtime: NativeRuntime,
+  kind: string,
+  key: unknown,
+  build: () => OnnxGraph,
+  inputs: GraphInputs,
+  outShape: number[],
+): TensorInfo {
+  const cacheKey = JSON.stringify([kind, key]);
   return withScope(args.backend, backendName, (scope) => {
     const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
     // heap views stay valid: nothing is allocated on the backend until the output below
-    for (const { name, tensor } of op.inputs)
-      feeds[name] = { data: scope.viewF32(tensor), dims: tensor.shape };
-    const result = runtime.run(key, () => opGraph(op), feeds, 'y');
-    return scope.output(op.outShape, 'float32', (out) => out.set(result.data));
+    for (const { name, tensor } of inputs) feeds[name] = { data: scope.viewF32(tensor), dims: tensor.shape };
+    const result = runtime.run(cacheKey, build, feeds, 'y', kind);
+    return scope.output(outShape, 'float32', (out) => out.set(result.data));
   });
 }
 
-/** Conv2D (NHWC) as ONNX Transpose + Conv + Transpose. Other layouts go to `original`. */
+/** Runs `op` between transposes (one cached session per op, shapes and attributes). */
+function runOp(
+  args: KernelArgs,
+  backendName: string,
+  runtime: NativeRuntime,
+  kind: string,
+  op: TransposedOp,
+): TensorInfo {
+  const key = { ...op, inputs: op.inputs.map(({ name, tensor, perm }) => [name, tensor.shape, perm]) };
+  return runGraph(args, backendName, runtime, kind, key, () => opGraph(op), op.inputs, op.outShape);
+}
+
+/**
+ * The NCHWc block size for a conv of `inChannels` -> `outChannels`, or 0: both counts must
+ * fill at least half a block (padding wastes the rest), and ReorderInput takes whole groups
+ * of 4 input channels.
+ */
+function usableBlock(runtime: NativeRuntime, inChannels: number, outChannels: number): number {
+  const block = runtime.nchwcBlock;
+  const fits = inChannels % 4 === 0 && 2 * inChannels >= block && 2 * outChannels >= block;
+  return block >= 8 && fits ? block : 0;
+}
+
+/** The geometry {@link conv2dInfo} describes, per axis. */
+function geometry(info: ReturnType<typeof conv2dInfo>): ConvGeometry {
+  const { top, bottom, left, right } = info.padInfo;
+  return {
+    batch: info.batchSize,
+    inChannels: info.inChannels,
+    outChannels: info.outChannels,
+    h: {
+      in: info.inHeight,
+      out: info.outHeight,
+      kernel: info.filterHeight,
+      stride: info.strideHeight,
+      dilation: info.dilationHeight,
+      padBefore: top,
+      padAfter: bottom,
+    },
+    w: {
+      in: info.inWidth,
+      out: info.outWidth,
+      kernel: info.filterWidth,
+      stride: info.strideWidth,
+      dilation: info.dilationWidth,
+      padBefore: left,
+      padAfter: right,
+    },
+  };
+}
+
+/**
+ * Above this many values the im2col matrix of a filter gradient (4 bytes each) is not built and
+ * the backend's own kernel runs instead.
+ */
+export const MAX_IM2COL_VALUES = 2 ** 25;
+
+/**
+ * Conv2D (NHWC): an NCHWc conv where both channel counts fill half a block, else ONNX Conv
+ * between transposes. Other layouts, and shallow convs, go to `original`.
+ */
 export function createNativeConv2D(
   runtime: NativeRuntime,
   backendName: string,
@@ -85,8 +161,8 @@ export function createNativeConv2D(
     const filter = requireInput('Conv2D', args.inputs, 'filter');
     const attrs = (args.attrs ?? {}) as unknown as Conv2DAttrs;
     if (!isFloat4(x, filter) || !isChannelsLast(attrs.dataFormat)) return original(args);
-    const [kh, kw, ci] = filter.shape as Shape4;
-    // a few input channels (an image's first layer) keep XNNPACK busier than MLAS's NCHW path
+    const [kh, kw, ci, co] = filter.shape as Shape4;
+    // a few input channels (an image's first layer) keep XNNPACK busier than MLAS
     if (kh * kw * ci < MIN_FORWARD_DEPTH) return original(args);
     const info = conv2dInfo(
       x.shape as Shape4,
@@ -96,8 +172,27 @@ export function createNativeConv2D(
       attrs.dimRoundingMode,
       attrs.dilations,
     );
+    const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    const block = usableBlock(runtime, ci, co);
+    if (block > 0) {
+      const c = geometry(info);
+      const inputs = [
+        { name: 'x', tensor: x },
+        { name: 'w', tensor: filter },
+      ];
+      return runGraph(
+        args,
+        backendName,
+        runtime,
+        'conv2d:nchwc',
+        [c, block],
+        () => conv2dGraph(c, block),
+        inputs,
+        outShape,
+      );
+    }
     const { top, bottom, left, right } = info.padInfo;
-    return runOp(args, backendName, runtime, {
+    return runOp(args, backendName, runtime, 'conv2d:onnx', {
       opType: 'Conv',
       inputs: [
         { name: 'x', tensor: x, perm: TO_NCHW },
@@ -110,14 +205,16 @@ export function createNativeConv2D(
         pads: [top, left, bottom, right],
       },
       outPerm: TO_NHWC,
-      outShape: [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+      outShape,
     });
   };
 }
 
 /**
- * Conv2DBackpropInput (also conv2dTranspose's forward) as ONNX ConvTranspose, the adjoint of
- * Conv with the same pads; output_padding restores the rows a strided conv skipped.
+ * Conv2DBackpropInput (also conv2dTranspose's forward): one NCHWc conv per output phase
+ * (see {@link conv2dBackpropInputGraph}) where the channels fill half a block, else ONNX
+ * ConvTranspose, the adjoint of Conv with the same pads; output_padding restores the rows a
+ * strided conv skipped.
  */
 export function createNativeConv2DBackpropInput(
   runtime: NativeRuntime,
@@ -139,13 +236,26 @@ export function createNativeConv2DBackpropInput(
       attrs.pad,
       attrs.dimRoundingMode,
     );
+    // the phase convs read dy's channels and write the conv input's
+    const block = usableBlock(runtime, info.outChannels, info.inChannels);
+    const c = geometry(info);
+    const graph = block > 0 ? conv2dBackpropInputGraph(c, block) : undefined;
+    if (graph !== undefined) {
+      const inputs = [
+        { name: 'dy', tensor: dy },
+        { name: 'w', tensor: filter },
+      ];
+      return runGraph(args, backendName, runtime, 'backpropInput:nchwc', [c, block], () => graph, inputs, [
+        ...inputShape,
+      ]);
+    }
     const { top, bottom, left, right } = info.padInfo;
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [kh, kw] = [info.filterHeight, info.filterWidth];
     const extraH = (info.inHeight + top + bottom - kh) % sh;
     const extraW = (info.inWidth + left + right - kw) % sw;
     if (extraH < 0 || extraW < 0) return original(args);
-    return runOp(args, backendName, runtime, {
+    return runOp(args, backendName, runtime, 'backpropInput:onnx', {
       opType: 'ConvTranspose',
       inputs: [
         { name: 'dy', tensor: dy, perm: TO_NCHW },
@@ -164,10 +274,9 @@ export function createNativeConv2DBackpropInput(
 }
 
 /**
- * Conv2DBackpropFilter as one ONNX Conv: x^T [Ci,N,H,W] read as Ci images of N channels, dy^T
- * [Co,N,Ho,Wo] as the filter, dilated by the stride, gives dW as [Ci,Co,kh,kw]. Where that conv
- * would produce more than kh x kw values (valid padding with rows left over) the backend's own
- * kernel runs instead.
+ * Conv2DBackpropFilter as im2col plus one SGEMM (see {@link conv2dBackpropFilterGraph});
+ * where the im2col matrix would exceed {@link MAX_IM2COL_VALUES} the backend's own kernel
+ * runs instead.
  */
 export function createNativeConv2DBackpropFilter(
   runtime: NativeRuntime,
@@ -183,28 +292,21 @@ export function createNativeConv2DBackpropFilter(
       return original(args);
     }
     const info = conv2dInfo(x.shape as Shape4, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
-    const { top, bottom, left, right } = info.padInfo;
-    const [sh, sw] = [info.strideHeight, info.strideWidth];
-    const [kh, kw] = [info.filterHeight, info.filterWidth];
-    const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
-    // the dilated conv yields H + top + after - (Ho-1)*sh rows: trim the bottom padding to kh
-    const afterH = kh - (h + top - (ho - 1) * sh);
-    const afterW = kw - (w + left - (wo - 1) * sw);
-    if (afterH < 0 || afterW < 0 || afterH > bottom || afterW > right) return original(args);
-    return runOp(args, backendName, runtime, {
-      opType: 'Conv',
-      inputs: [
-        { name: 'x', tensor: x, perm: [3, 0, 1, 2] },
-        { name: 'dy', tensor: dy, perm: [3, 0, 1, 2] },
-      ],
-      attributes: {
-        kernel_shape: [ho, wo],
-        strides: [1, 1],
-        dilations: [sh, sw],
-        pads: [top, left, afterH, afterW],
-      },
-      outPerm: [2, 3, 0, 1],
-      outShape: [kh, kw, filterShape[2], filterShape[3]],
-    });
+    const c = geometry(info);
+    if (im2colSize(c) > MAX_IM2COL_VALUES) return original(args);
+    const inputs = [
+      { name: 'x', tensor: x },
+      { name: 'dy', tensor: dy },
+    ];
+    return runGraph(
+      args,
+      backendName,
+      runtime,
+      'backpropFilter:gemm',
+      c,
+      () => conv2dBackpropFilterGraph(c),
+      inputs,
+      [...filterShape],
+    );
   };
 }

@@ -19,6 +19,7 @@ import {
   seeded,
   worstError,
 } from '../kernels/test-helpers.js';
+import { subPixelPhases } from './graphs.js';
 import {
   disableNativeKernels,
   enableNativeKernels,
@@ -43,6 +44,10 @@ function forwardCalls(): KernelCall[] {
     [[3, 7, 9, 64], [4, 4, 64, 128], 2, 1, 'same'],
     [[2, 9, 9, 1], [4, 4, 1, 6], 2, 1, 'same'],
     [[1, 12, 13, 128], [1, 1, 128, 3], 3, 1, 'valid'],
+    // blocked-layout convs with channels padded to a whole block, dilated too
+    [[2, 10, 10, 32], [3, 3, 32, 12], 1, 2, 'same'],
+    [[2, 9, 11, 20], [5, 3, 20, 40], 2, 1, 'valid'],
+    [[1, 8, 8, 12], [2, 2, 12, 8], 3, 1, 'same'],
   ];
   return cases.map(([x, filter, s, d, pad], i) => ({
     label: `Conv2D x[${x}] f[${filter}] s${s} d${d} ${pad}`,
@@ -143,6 +148,50 @@ describe('encodeOnnxModel', () => {
   });
 });
 
+describe('subPixelPhases', () => {
+  const axis = (size: number, out: number, kernel: number, stride: number, padBefore: number) => ({
+    in: size,
+    out,
+    kernel,
+    stride,
+    dilation: 1,
+    padBefore,
+    padAfter: 0,
+  });
+
+  it('splits a k4 s2 "same" input gradient into two 2-tap phases (worked by hand)', () => {
+    // row 2m gets dy[m-1] w[3] + dy[m] w[1]; row 2m+1 gets dy[m] w[2] + dy[m+1] w[0]
+    expect(subPixelPhases(axis(14, 7, 4, 2, 1))).toEqual({
+      length: 7,
+      phases: [
+        { first: 1, taps: 2, padBefore: 1, padAfter: 0 },
+        { first: 0, taps: 2, padBefore: 0, padAfter: 1 },
+      ],
+    });
+  });
+
+  it('gives every phase one length and a stride-1 conv a single phase', () => {
+    // x 7 -> dy 3 with k3 s3 'valid': rows 0-2, 3-5 (row 6 unused): 3 phases of one tap
+    expect(subPixelPhases(axis(7, 2, 3, 3, 0))).toEqual({
+      length: 3,
+      phases: [
+        { first: 0, taps: 1, padBefore: 0, padAfter: 1 },
+        { first: 1, taps: 1, padBefore: 0, padAfter: 1 },
+        { first: 2, taps: 1, padBefore: 0, padAfter: 1 },
+      ],
+    });
+    expect(subPixelPhases(axis(9, 9, 3, 1, 1))).toEqual({
+      length: 9,
+      phases: [{ first: 0, taps: 3, padBefore: 1, padAfter: 1 }],
+    });
+  });
+
+  it('declines kernels smaller than the stride and leading pads past the taps', () => {
+    expect(subPixelPhases(axis(8, 4, 1, 2, 0))).toBeUndefined();
+    expect(subPixelPhases(axis(8, 5, 3, 2, 2))).toBeUndefined();
+  });
+});
+
 describe('native convolution kernels', () => {
   it.each(BACKENDS)('match the cpu originals on the convolution grid (%s)', async (backend) => {
     await tf.setBackend(backend);
@@ -157,8 +206,13 @@ describe('native convolution kernels', () => {
     }
     expect(bad).toEqual([]);
     expect(liveCounts()).toEqual(before);
-    // most calls ran natively (the rest fell back: shallow forward convs, leftover rows)
-    expect(nativeKernelStatus(backend)!.runs).toBeGreaterThan(CALLS.length / 2);
+    // most calls ran natively (the rest fell back: shallow forward convs, leftover rows), each
+    // formulation on several shapes
+    const status = nativeKernelStatus(backend)!;
+    expect(status.runs).toBeGreaterThan(CALLS.length / 2);
+    const kinds = ['backpropFilter:gemm', 'conv2d:onnx', 'backpropInput:onnx'];
+    if (status.nchwcBlock >= 8) kinds.push('conv2d:nchwc', 'backpropInput:nchwc');
+    for (const kind of kinds) expect(status.graphs[kind], kind).toBeGreaterThan(2);
     disableNativeKernels(backend);
   });
 

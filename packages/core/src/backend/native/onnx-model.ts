@@ -11,9 +11,11 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, number | number[]>;
+  /** The operator set the op comes from; the default ONNX domain when absent. */
+  domain?: string;
 }
 
-/** A float32 graph input or output with a fixed shape. */
+/** A float32 graph input or output; a negative dimension is left for onnxruntime to infer. */
 export interface OnnxValue {
   name: string;
   shape: readonly number[];
@@ -80,7 +82,10 @@ class ProtoWriter {
 
 function valueInfo(value: OnnxValue): ProtoWriter {
   const shape = new ProtoWriter();
-  for (const d of value.shape) shape.message(1, new ProtoWriter().int(1, d)); // dim { dim_value }
+  value.shape.forEach((d, i) => {
+    // dim { dim_value }, or a named dim_param where the size is left to onnxruntime (d < 0)
+    shape.message(1, d >= 0 ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, `d${i}`));
+  });
   const tensorType = new ProtoWriter().int(1, FLOAT).message(2, shape); // elem_type, shape
   return new ProtoWriter().string(1, value.name).message(2, new ProtoWriter().message(1, tensorType));
 }
@@ -99,6 +104,7 @@ function node(n: OnnxNode, index: number): ProtoWriter {
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
   w.string(3, `${n.opType}_${index}`).string(4, n.opType);
+  if (n.domain !== undefined) w.string(7, n.domain);
   for (const [name, value] of Object.entries(n.attributes ?? {})) w.message(5, attribute(name, value));
   return w;
 }
@@ -115,10 +121,12 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
   g.string(2, 'gankit');
   for (const v of graph.inputs) g.message(11, valueInfo(v));
   for (const v of graph.outputs) g.message(12, valueInfo(v));
-  return new ProtoWriter()
+  const model = new ProtoWriter()
     .int(1, IR_VERSION)
     .string(2, 'gankit')
     .message(7, g)
-    .message(8, new ProtoWriter().string(1, '').int(2, OPSET))
-    .finish();
+    .message(8, new ProtoWriter().string(1, '').int(2, OPSET));
+  const domains = new Set(graph.nodes.flatMap((n) => (n.domain === undefined ? [] : [n.domain])));
+  for (const d of domains) model.message(8, new ProtoWriter().string(1, d).int(2, 1));
+  return model.finish();
 }

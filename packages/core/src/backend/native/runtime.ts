@@ -1,4 +1,5 @@
 import { GanError } from '../../errors/gan-error.js';
+import { blockProbeGraph } from './graphs.js';
 import { encodeOnnxModel, type OnnxGraph } from './onnx-model.js';
 
 /** A float32 tensor handed to or returned by onnxruntime. */
@@ -58,6 +59,31 @@ export class NativeRuntime {
   /** Kernel calls run so far. */
   runs = 0;
 
+  /** Kernel calls run so far, by the kind of graph (`conv2d:nchwc`, `backpropFilter:gemm`, ...). */
+  readonly runsByGraph: Record<string, number> = {};
+
+  private block: number | undefined;
+
+  /**
+   * MLAS's NCHWc block size: 16 with AVX-512, 8 with AVX2, 0 where onnxruntime has no
+   * blocked-layout kernels (ARM builds), in which case the convolutions use plain ONNX ops.
+   */
+  get nchwcBlock(): number {
+    if (this.block === undefined) {
+      let session: BindingSession | undefined;
+      try {
+        session = this.createSession(blockProbeGraph());
+        const x = new this.ort.Tensor('float32', new Float32Array(4), [1, 1, 1, 4]);
+        this.block = session.run({ x }, { y: null }, {}).y?.dims[1] ?? 0;
+      } catch {
+        this.block = 0;
+      } finally {
+        session?.dispose();
+      }
+    }
+    return this.block;
+  }
+
   /** How many graphs have a session. */
   get sessionCount(): number {
     return this.sessions.size;
@@ -72,6 +98,7 @@ export class NativeRuntime {
     build: () => OnnxGraph,
     feeds: Record<string, NativeTensor>,
     output: string,
+    kind?: string,
   ): NativeTensor {
     let session = this.sessions.get(key);
     if (session !== undefined) {
@@ -79,16 +106,7 @@ export class NativeRuntime {
       this.sessions.delete(key);
       this.sessions.set(key, session);
     } else {
-      const bytes = encodeOnnxModel(build());
-      session = new this.ort.binding.InferenceSession();
-      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // no spinning after a run: the wasm backend's own threads need the cores next
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
+      session = this.createSession(build());
       this.sessions.set(key, session);
       if (this.sessions.size > MAX_SESSIONS) {
         const [oldest, evicted] = this.sessions.entries().next().value as [string, BindingSession];
@@ -102,6 +120,7 @@ export class NativeRuntime {
     }
     const result = session.run(ortFeeds, { [output]: null }, {})[output];
     this.runs++;
+    if (kind !== undefined) this.runsByGraph[kind] = (this.runsByGraph[kind] ?? 0) + 1;
     if (result === undefined || !(result.data instanceof Float32Array)) {
       throw new GanError(
         'BACKEND_UNAVAILABLE',
@@ -109,6 +128,20 @@ export class NativeRuntime {
       );
     }
     return { data: result.data, dims: result.dims };
+  }
+
+  private createSession(graph: OnnxGraph): BindingSession {
+    const bytes = encodeOnnxModel(graph);
+    const session = new this.ort.binding.InferenceSession();
+    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      // no spinning after a run: the wasm backend's own threads need the cores next
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    return session;
   }
 
   // onnxruntime's binding refuses typed arrays over a SharedArrayBuffer (the threaded wasm
