@@ -192,6 +192,28 @@ export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGr
   if (ph === undefined || pw === undefined) return undefined;
   const g = new GraphBuilder();
   const { h, w } = c;
+  // the phase convs map dy's Co channels to Ci: reorder the whole filter once into the blocked
+  // order [Ci'/B, Co'/B, kh, kw, B(co), B(ci)]; each phase then slices its taps, reversed
+  const [ciP, coP] = [roundUp(c.inChannels, block), roundUp(c.outChannels, block)];
+  const padded =
+    ciP === c.inChannels && coP === c.outChannels
+      ? 'w'
+      : g.op('Pad', ['w', g.ints([0, 0, 0, 0, 0, 0, ciP - c.inChannels, coP - c.outChannels])]);
+  // a 2-D transpose to [Co', kh, kw, Ci'] first keeps the 6-D one's innermost axis contiguous
+  const rows = g.op('Reshape', [padded, g.ints([h.kernel * w.kernel * ciP, coP])]);
+  const columns = g.op('Transpose', [rows], { perm: [1, 0] });
+  const split = g.op('Reshape', [
+    columns,
+    g.ints([coP / block, block, h.kernel * w.kernel, ciP / block, block]),
+  ]);
+  const ordered = g.op('Transpose', [split], { perm: [3, 0, 2, 1, 4] });
+  const blocked = g.op('Reshape', [
+    ordered,
+    g.ints([ciP / block, coP / block, h.kernel, w.kernel, block, block]),
+  ]);
+  const dyc = g.op('ReorderInput', ['dy'], { channels_last: 1 }, NCHWC_DOMAIN);
+  const tapAxes = g.ints([2, 3]);
+  const tapSteps = g.ints([-h.stride, -w.stride]);
   const parts: string[] = [];
   for (const a of ph.phases) {
     for (const b of pw.phases) {
@@ -201,31 +223,20 @@ export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGr
       const lastW = b.first + w.stride * (b.taps - 1);
       const endH = a.first - h.stride >= 0 ? a.first - h.stride : -(h.kernel + 1);
       const endW = b.first - w.stride >= 0 ? b.first - w.stride : -(w.kernel + 1);
-      const taps = g.op('Slice', [
-        'w',
-        g.ints([lastH, lastW]),
-        g.ints([endH, endW]),
-        g.ints([0, 1]),
-        g.ints([-h.stride, -w.stride]),
-      ]);
-      // the phase conv maps Co channels (dy's) to Ci
-      const swapped = g.op('Transpose', [taps], { perm: [0, 1, 3, 2] });
-      parts.push(
-        nchwcConv(
-          g,
-          'dy',
-          swapped,
-          [a.taps, b.taps, c.outChannels, c.inChannels],
-          c.inChannels,
-          {
-            kernel_shape: [a.taps, b.taps],
-            strides: [1, 1],
-            dilations: [1, 1],
-            pads: [a.padBefore, b.padBefore, a.padAfter, b.padAfter],
-          },
-          block,
-        ),
+      const taps = g.op('Slice', [blocked, g.ints([lastH, lastW]), g.ints([endH, endW]), tapAxes, tapSteps]);
+      const filter = g.op('Reshape', [taps, g.ints([ciP, coP, a.taps, b.taps])]);
+      const yc = g.op(
+        'Conv',
+        [dyc, filter],
+        {
+          kernel_shape: [a.taps, b.taps],
+          strides: [1, 1],
+          dilations: [1, 1],
+          pads: [a.padBefore, b.padBefore, a.padAfter, b.padAfter],
+        },
+        NCHWC_DOMAIN,
       );
+      parts.push(g.op('ReorderOutput', [yc], { channels: c.inChannels, channels_last: 1 }, NCHWC_DOMAIN));
     }
   }
   let y = parts[0] ?? '';
