@@ -9,8 +9,9 @@ import { median, othersMeter, timeIt } from './timing.js';
 export const QUIET_CORES = 0.1;
 
 /**
- * The backends the bench knows: webgpu; wasm with threads and native convolutions
- * (onnxruntime-node); wasm with threads, and single-threaded, on XNNPACK alone; pure-JS cpu.
+ * The backends the bench knows: webgpu; wasm with native kernels (onnxruntime-node) for the
+ * convolutions, products, batch norm and LeakyReLU gradient; wasm with threads, and
+ * single-threaded, on XNNPACK alone; pure-JS cpu.
  */
 export type BenchBackend = 'webgpu' | 'native' | 'wasm-threads' | 'wasm' | 'cpu';
 
@@ -66,7 +67,8 @@ async function setup(
     return { lines };
   }
   // wasm starts threaded or explicitly single-threaded, whatever setupBackend's default; only
-  // 'native' runs the convolutions on onnxruntime, the others time tfjs and gankit alone
+  // 'native' runs the heavy kernels on onnxruntime (with `threads` threads; setupBackend keeps
+  // its wasm build single-threaded), the others time tfjs and gankit alone
   const nativeKernels = backend === 'native';
   const report = await setupBackend(
     backend === 'cpu'
@@ -77,7 +79,10 @@ async function setup(
     ...formatBackendReport(report),
     ...registerGankitKernels(backend === 'cpu' ? 'cpu' : 'wasm'),
   ];
-  if ((backend === 'wasm-threads' || backend === 'native') && !wasmThreadsStatus().active) {
+  if (backend === 'native' && !report.details.some((d) => d.startsWith('native kernels: onnxruntime'))) {
+    return { lines, skip: 'native kernels are not in use here (see the lines above)' };
+  }
+  if (backend === 'wasm-threads' && !wasmThreadsStatus().active) {
     return { lines, skip: 'wasm threads are not in use here (see the line above)' };
   }
   return { lines };

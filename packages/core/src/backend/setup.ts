@@ -58,8 +58,10 @@ export interface SetupBackendOptions {
    */
   trainingKernels?: boolean;
   /**
-   * Threads for the wasm backend (default: every core, at most 8). gankit starts tfjs' threaded
-   * SIMD build on node:worker_threads; 1 keeps the single-threaded build.
+   * CPU threads (default: every core, at most 8). With native kernels (see `nativeKernels`)
+   * they are onnxruntime's, and the wasm build stays single-threaded so that its worker does
+   * not compete with them; without, gankit starts tfjs' threaded SIMD wasm build on
+   * node:worker_threads with this many threads (1 keeps the single-threaded build).
    */
   threads?: number;
   /**
@@ -115,7 +117,31 @@ async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
   return { ok: true, reason: `${pkg} is installed and its native backend initialised` };
 }
 
-async function tryWasm(threads: number | undefined): Promise<Attempt> {
+/**
+ * Whether native kernels will run on `backend`: wanted (option, else environment, else auto)
+ * and onnxruntime-node importable.
+ */
+async function nativeKernelsExpected(
+  backend: 'wasm' | 'cpu',
+  options: SetupBackendOptions,
+): Promise<boolean> {
+  const want = options.nativeKernels ?? nativeKernelsFromEnv() ?? 'auto';
+  if (want === false || (want === 'auto' && backend === 'cpu')) return false;
+  try {
+    await import('onnxruntime-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tryWasm(options: SetupBackendOptions): Promise<Attempt> {
+  // With native kernels the heavy kernels run on onnxruntime's threads; a threaded wasm
+  // build's worker would compete with them for the cores (a DCGAN step: 97-105 ms with
+  // single-threaded wasm against 109-122 ms threaded), and its shared heap must be copied
+  // out before onnxruntime can read it.
+  const native = await nativeKernelsExpected('wasm', options);
+  const threads = native ? 1 : options.threads;
   try {
     await import('@tensorflow/tfjs-backend-wasm');
   } catch (e) {
@@ -128,13 +154,11 @@ async function tryWasm(threads: number | undefined): Promise<Attempt> {
     // starts the threaded build where it can, the ordinary one otherwise, and says which
     const report = await enableWasmThreads(threads === undefined ? {} : { threads });
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    const why = native && report.threads === 1 ? 'native kernels use the cores' : report.reason;
     return {
       ok: true,
       reason: 'no native TensorFlow is installed; wasm (XNNPACK) is the fastest CPU backend available',
-      details: [
-        `wasm SIMD: ${simd ? 'yes' : 'no'}; threads: ${report.threads} (${report.reason})`,
-        ...report.details,
-      ],
+      details: [`wasm SIMD: ${simd ? 'yes' : 'no'}; threads: ${report.threads} (${why})`, ...report.details],
     };
   } catch (e) {
     return {
@@ -194,7 +218,7 @@ const attempts: Record<Exclude<BackendChoice, 'auto'>, (options: SetupBackendOpt
       allowSoftware: options.backend === 'webgpu',
       ...(options.webgpu === undefined ? {} : { webgpu: options.webgpu }),
     }),
-  wasm: (options) => tryWasm(options.threads),
+  wasm: tryWasm,
   cpu: tryCpu,
 };
 

@@ -1,4 +1,4 @@
-import type { OnnxGraph, OnnxNode } from './onnx-model.js';
+import type { OnnxAttribute, OnnxGraph, OnnxNode } from './onnx-model.js';
 
 /**
  * ONNX graphs for the convolutions of a training step in tfjs' NHWC layout, built on the two
@@ -51,12 +51,7 @@ class GraphBuilder {
     return out;
   }
 
-  op(
-    opType: string,
-    inputs: string[],
-    attributes?: Record<string, number | number[]>,
-    domain?: string,
-  ): string {
+  op(opType: string, inputs: string[], attributes?: Record<string, OnnxAttribute>, domain?: string): string {
     const out = this.name(opType);
     this.nodes.push({
       opType,
@@ -334,5 +329,100 @@ export function blockProbeGraph(): OnnxGraph {
         domain: NCHWC_DOMAIN,
       },
     ],
+  };
+}
+
+/** Activations a native fused product applies (tfjs' names); prelu and relu6 stay on the backend. */
+export const MATMUL_ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'elu', 'leakyrelu'] as const;
+
+/** The activation of a fused product. */
+export type MatMulActivation = (typeof MATMUL_ACTIVATIONS)[number];
+
+/** A 2-D product `a` [M,K] (or [K,M] transposed) times `b` [K,N] (or [N,K]), as one Gemm. */
+export interface MatMulSpec {
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** A bias of N values (`bias` input) added to every row. */
+  bias: boolean;
+  activation: MatMulActivation;
+  /** LeakyReLU's slope for negative values. */
+  leakyreluAlpha: number;
+}
+
+const ONNX_ACTIVATION: Record<Exclude<MatMulActivation, 'linear' | 'leakyrelu'>, string> = {
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  elu: 'Elu', // alpha 1, as tfjs' elu
+};
+
+/**
+ * BatchMatMul / _FusedMatMul with one matrix on each side: inputs `a`, `b` (and `bias`),
+ * output `y` [M,N], as one Gemm (MLAS SGEMM) and the activation.
+ */
+export function matMulGraph(s: MatMulSpec): OnnxGraph {
+  const g = new GraphBuilder();
+  const inputs = [
+    { name: 'a', shape: s.transposeA ? [s.k, s.m] : [s.m, s.k] },
+    { name: 'b', shape: s.transposeB ? [s.n, s.k] : [s.k, s.n] },
+  ];
+  if (s.bias) inputs.push({ name: 'bias', shape: [s.n] });
+  let y = g.op('Gemm', s.bias ? ['a', 'b', 'bias'] : ['a', 'b'], {
+    transA: s.transposeA ? 1 : 0,
+    transB: s.transposeB ? 1 : 0,
+  });
+  if (s.activation === 'leakyrelu') {
+    y = g.op('LeakyRelu', [y], { alpha: { float: s.leakyreluAlpha } });
+  } else if (s.activation !== 'linear') {
+    y = g.op(ONNX_ACTIVATION[s.activation], [y]);
+  }
+  g.finish('y', y);
+  return { inputs, outputs: [{ name: 'y', shape: [s.m, s.n] }], nodes: g.nodes };
+}
+
+/** A float32 scalar constant. */
+function floatConstant(g: GraphBuilder, value: number): string {
+  const out = g.name('f');
+  g.nodes.push({
+    opType: 'Constant',
+    inputs: [],
+    outputs: [out],
+    attributes: { value_float: { float: value } },
+  });
+  return out;
+}
+
+/** What a batch norm applies besides the normalisation. */
+export interface BatchNormSpec {
+  /** Values per channel (the product of every axis but the last). */
+  rows: number;
+  channels: number;
+  epsilon: number;
+  offset: boolean;
+  scale: boolean;
+}
+
+/**
+ * FusedBatchNorm over the last axis (NHWC): inputs `x` [rows, C], `mean`, `variance` and
+ * optionally `offset`, `scale` [C]; output `y` [rows, C] = x * a + b with
+ * a = scale / sqrt(variance + epsilon) and b = offset - mean * a. (ONNX BatchNormalization
+ * reads channels on axis 1 and would loop over one-value planes here.)
+ */
+export function batchNormGraph(s: BatchNormSpec): OnnxGraph {
+  const g = new GraphBuilder();
+  const inputs = ['x', 'mean', 'variance', ...(s.offset ? ['offset'] : []), ...(s.scale ? ['scale'] : [])];
+  const inverse = g.op('Reciprocal', [
+    g.op('Sqrt', [g.op('Add', ['variance', floatConstant(g, s.epsilon)])]),
+  ]);
+  const a = s.scale ? g.op('Mul', ['scale', inverse]) : inverse;
+  const shift = g.op('Mul', ['mean', a]);
+  const b = s.offset ? g.op('Sub', ['offset', shift]) : g.op('Neg', [shift]);
+  g.finish('y', g.op('Add', [g.op('Mul', ['x', a]), b]));
+  return {
+    inputs: inputs.map((name) => ({ name, shape: name === 'x' ? [s.rows, s.channels] : [s.channels] })),
+    outputs: [{ name: 'y', shape: [s.rows, s.channels] }],
+    nodes: g.nodes,
   };
 }

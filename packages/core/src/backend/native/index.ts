@@ -4,9 +4,12 @@ import { GanError } from '../../errors/gan-error.js';
 import type { KernelImpl } from '../kernels/kernel-scope.js';
 import { checkBackendName, type TrainingKernelBackend } from '../kernels/registry.js';
 import {
+  createNativeBatchMatMul,
   createNativeConv2D,
   createNativeConv2DBackpropFilter,
   createNativeConv2DBackpropInput,
+  createNativeFusedBatchNorm,
+  createNativeFusedMatMul,
 } from './kernels.js';
 import { loadNativeRuntime, type NativeRuntime } from './runtime.js';
 
@@ -48,6 +51,9 @@ const NATIVE: ReadonlyArray<readonly [string, Factory]> = [
   ['Conv2D', createNativeConv2D],
   ['Conv2DBackpropInput', createNativeConv2DBackpropInput],
   ['Conv2DBackpropFilter', createNativeConv2DBackpropFilter],
+  ['BatchMatMul', createNativeBatchMatMul],
+  ['_FusedMatMul', createNativeFusedMatMul],
+  ['FusedBatchNorm', createNativeFusedBatchNorm],
 ];
 
 interface NativeState {
@@ -65,14 +71,18 @@ function states(): Map<NativeKernelBackend, NativeState> {
 }
 
 /**
- * Runs the convolution kernels of a training step (Conv2D, Conv2DBackpropInput, which is also
- * conv2dTranspose's forward pass, and Conv2DBackpropFilter) on onnxruntime-node's native CPU
- * kernels (MLAS, with AVX2/AVX-512 where the CPU has them) instead of WebAssembly: on a 2-core
- * AVX-512 machine the large DCGAN convolution takes 4.8 ms there against 10.7 ms in
- * XNNPACK's wasm build. onnxruntime-node is an optional peer dependency (its npm package ships
- * the binaries; nothing is downloaded at install). Each kernel keeps the one it replaced for
- * what it does not handle (NCHW layouts, other dtypes). Register gankit's training kernels
- * first ({@link registerTrainingKernels}); {@link disableNativeKernels} undoes this.
+ * Runs the heavy kernels of a training step (Conv2D, Conv2DBackpropInput, which is also
+ * conv2dTranspose's forward pass, Conv2DBackpropFilter, BatchMatMul, _FusedMatMul and
+ * FusedBatchNorm) on onnxruntime-node's native CPU kernels (MLAS, with AVX2 /
+ * AVX-512 where the CPU has them) instead of WebAssembly. Convolutions run on MLAS's
+ * blocked-layout direct convolution (the input gradient as one stride-1 conv per output
+ * phase) and the filter gradient as im2col plus one SGEMM: on a 2-core AVX-512 machine the
+ * large DCGAN convolution takes 2.7 ms there against 10.7 ms in XNNPACK's wasm build.
+ * onnxruntime-node is an optional peer dependency (its npm package ships the binaries;
+ * nothing is downloaded at install). Each kernel keeps the one it replaced for what it does
+ * not handle (NCHW layouts, other dtypes, batched or small products, small tensors). Register gankit's
+ * training kernels first ({@link registerTrainingKernels}); {@link disableNativeKernels}
+ * undoes this.
  *
  * @param backendName - `'wasm'` or `'cpu'`
  * @param options - threads per kernel
@@ -181,7 +191,8 @@ export interface NativeKernelStatus extends NativeKernelReport {
    * Those calls by formulation: `conv2d:nchwc` and `backpropInput:nchwc` (MLAS's blocked-layout
    * convolution), `backpropFilter:gemm` (im2col and one SGEMM), `conv2d:onnx` and
    * `backpropInput:onnx` (plain ONNX Conv / ConvTranspose, for channel counts that do not fill
-   * half a block or CPUs without blocked kernels).
+   * half a block or CPUs without blocked kernels), `matMul:gemm` (products, with bias and
+   * activation when fused), `batchNorm`.
    */
   graphs: Record<string, number>;
   /** MLAS's blocked-layout block size here: 16 with AVX-512, 8 with AVX2, 0 for none. */

@@ -7,11 +7,17 @@ import type {
 import { conv2dInfo, isChannelsLast, type Shape4 } from '../kernels/conv2d.js';
 import { type KernelArgs, type KernelImpl, requireInput, withScope } from '../kernels/kernel-scope.js';
 import {
+  type BatchNormSpec,
+  batchNormGraph,
   type ConvGeometry,
   conv2dBackpropFilterGraph,
   conv2dBackpropInputGraph,
   conv2dGraph,
   im2colSize,
+  MATMUL_ACTIVATIONS,
+  type MatMulActivation,
+  type MatMulSpec,
+  matMulGraph,
 } from './graphs.js';
 import type { OnnxGraph } from './onnx-model.js';
 import type { NativeRuntime } from './runtime.js';
@@ -62,8 +68,8 @@ function opGraph(op: TransposedOp): OnnxGraph {
   };
 }
 
-/** A graph's inputs, with the tensors fed to them. */
-type GraphInputs = Array<{ name: string; tensor: TensorInfo }>;
+/** A graph's inputs, with the tensors fed to them (read with `dims` where the graph drops unit axes). */
+type GraphInputs = Array<{ name: string; tensor: TensorInfo; dims?: readonly number[] }>;
 
 /**
  * Runs the graph cached under `key` (built by `build` on first use) on the inputs' values and
@@ -84,7 +90,9 @@ function runGraph(
   return withScope(args.backend, backendName, (scope) => {
     const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
     // heap views stay valid: nothing is allocated on the backend until the output below
-    for (const { name, tensor } of inputs) feeds[name] = { data: scope.viewF32(tensor), dims: tensor.shape };
+    for (const { name, tensor, dims } of inputs) {
+      feeds[name] = { data: scope.viewF32(tensor), dims: dims ?? tensor.shape };
+    }
     const result = runtime.run(cacheKey, build, feeds, 'y', kind);
     return scope.output(outShape, 'float32', (out) => out.set(result.data));
   });
@@ -308,5 +316,178 @@ export function createNativeConv2DBackpropFilter(
       inputs,
       [...filterShape],
     );
+  };
+}
+
+/**
+ * Products below this many multiply-adds per value read or written stay on the backend: they
+ * are bound by copying operands in and out of onnxruntime (a dense layer with one output unit,
+ * [64,6272] x [6272,1], takes 0.08 ms on wasm).
+ */
+const MIN_MATMUL_INTENSITY = 16;
+/** Products below this many multiply-adds stay on the backend (a session run costs ~30 us). */
+const MIN_MATMUL_MACS = 2 ** 20;
+
+interface MatMulAttrs {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** A matrix, or a batch of one matrix. */
+function isMatrix(t: TensorInfo): boolean {
+  return t.shape.length === 2 || (t.shape.length === 3 && t.shape[0] === 1);
+}
+
+/**
+ * The Gemm a product of one [M,K] matrix by one [K,N] matrix (rank 2, or rank 3 with a batch
+ * of one) maps to; undefined for batched products, other dtypes and products too
+ * small to gain from onnxruntime.
+ */
+function matMulSpec(a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs, bias: boolean): MatMulSpec | undefined {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !isMatrix(a) || !isMatrix(b)) return undefined;
+  const [ra = 0, ca = 0] = a.shape.slice(-2);
+  const [rb = 0, cb = 0] = b.shape.slice(-2);
+  const [m, k] = attrs.transposeA ? [ca, ra] : [ra, ca];
+  const n = attrs.transposeB ? rb : cb;
+  const macs = m * k * n;
+  const values = m * k + k * n + m * n;
+  if (macs < MIN_MATMUL_MACS || macs < MIN_MATMUL_INTENSITY * values) return undefined;
+  const activation = (attrs.activation ?? 'linear') as MatMulActivation;
+  if (!MATMUL_ACTIVATIONS.includes(activation)) return undefined;
+  return {
+    m,
+    k,
+    n,
+    transposeA: attrs.transposeA === true,
+    transposeB: attrs.transposeB === true,
+    bias,
+    activation,
+    leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
+  };
+}
+
+function runMatMul(
+  args: KernelArgs,
+  backendName: string,
+  runtime: NativeRuntime,
+  spec: MatMulSpec,
+  inputs: GraphInputs,
+): TensorInfo {
+  // the output has the operands' larger rank, as the backends' own kernels give it
+  const batch = inputs.some(({ name, tensor }) => name !== 'bias' && tensor.shape.length === 3) ? [1] : [];
+  return runGraph(args, backendName, runtime, 'matMul:gemm', spec, () => matMulGraph(spec), inputs, [
+    ...batch,
+    spec.m,
+    spec.n,
+  ]);
+}
+
+/** BatchMatMul of one matrix by another as one Gemm; batched products go to `original`. */
+export function createNativeBatchMatMul(
+  runtime: NativeRuntime,
+  backendName: string,
+  original: KernelImpl,
+): KernelImpl {
+  return (args: KernelArgs) => {
+    const a = requireInput('BatchMatMul', args.inputs, 'a');
+    const b = requireInput('BatchMatMul', args.inputs, 'b');
+    const spec = matMulSpec(a, b, (args.attrs ?? {}) as MatMulAttrs, false);
+    if (spec === undefined) return original(args);
+    return runMatMul(args, backendName, runtime, spec, [
+      { name: 'a', tensor: a, dims: a.shape.slice(-2) },
+      { name: 'b', tensor: b, dims: b.shape.slice(-2) },
+    ]);
+  };
+}
+
+/**
+ * _FusedMatMul (tfjs-layers' Dense outside a gradient tape) as Gemm with the bias and the
+ * activation: tfjs-wasm packs the weights into a new XNNPACK operator whenever they changed,
+ * which after every optimizer step they have (2.9 ms for a [64,100] x [100,6272] product).
+ * PReLU and relu6, and biases other than one value per column, go to `original`.
+ */
+export function createNativeFusedMatMul(
+  runtime: NativeRuntime,
+  backendName: string,
+  original: KernelImpl,
+): KernelImpl {
+  return (args: KernelArgs) => {
+    const a = requireInput('_FusedMatMul', args.inputs, 'a');
+    const b = requireInput('_FusedMatMul', args.inputs, 'b');
+    const bias = args.inputs.bias as TensorInfo | undefined;
+    const spec = matMulSpec(a, b, (args.attrs ?? {}) as MatMulAttrs, bias !== undefined);
+    if (spec === undefined || args.inputs.preluActivationWeights !== undefined) return original(args);
+    const inputs: GraphInputs = [
+      { name: 'a', tensor: a, dims: a.shape.slice(-2) },
+      { name: 'b', tensor: b, dims: b.shape.slice(-2) },
+    ];
+    if (bias !== undefined) {
+      const perColumn = bias.dtype === 'float32' && bias.shape.at(-1) === spec.n && sizeOf(bias) === spec.n;
+      if (!perColumn) return original(args);
+      inputs.push({ name: 'bias', tensor: bias, dims: [spec.n] });
+    }
+    return runMatMul(args, backendName, runtime, spec, inputs);
+  };
+}
+
+function sizeOf(t: TensorInfo): number {
+  return t.shape.reduce((p, d) => p * d, 1);
+}
+
+/**
+ * Elementwise kernels below this many values stay on the backend: copying them in and out of
+ * onnxruntime and a session run cost more than the work.
+ */
+const MIN_ELEMENTWISE_VALUES = 2 ** 16;
+
+/**
+ * FusedBatchNorm over the last axis (x * a + b in two passes, see {@link batchNormGraph}):
+ * tfjs-wasm's kernel is a scalar loop on one thread (2.5 ms for 64x14x14x64). Statistics of
+ * another shape than one value per channel, and small tensors, go to `original`.
+ */
+export function createNativeFusedBatchNorm(
+  runtime: NativeRuntime,
+  backendName: string,
+  original: KernelImpl,
+): KernelImpl {
+  return (args: KernelArgs) => {
+    const x = requireInput('FusedBatchNorm', args.inputs, 'x');
+    const channels = x.shape.at(-1) ?? 0;
+    const size = sizeOf(x);
+    const perChannel = (t: TensorInfo | undefined) =>
+      t === undefined || (t.dtype === 'float32' && t.shape.at(-1) === channels && sizeOf(t) === channels);
+    const stats = ['mean', 'variance', 'offset', 'scale'].map(
+      (n) => args.inputs[n] as TensorInfo | undefined,
+    );
+    const [mean, variance, offset, scale] = stats;
+    if (
+      x.dtype !== 'float32' ||
+      x.shape.length < 2 ||
+      size < MIN_ELEMENTWISE_VALUES ||
+      mean === undefined ||
+      variance === undefined ||
+      !stats.every(perChannel)
+    ) {
+      return original(args);
+    }
+    const spec: BatchNormSpec = {
+      rows: size / channels,
+      channels,
+      epsilon: (args.attrs?.varianceEpsilon as number | undefined) ?? 0.001,
+      offset: offset !== undefined,
+      scale: scale !== undefined,
+    };
+    const inputs: GraphInputs = [
+      { name: 'x', tensor: x, dims: [spec.rows, channels] },
+      { name: 'mean', tensor: mean, dims: [channels] },
+      { name: 'variance', tensor: variance, dims: [channels] },
+    ];
+    if (offset) inputs.push({ name: 'offset', tensor: offset, dims: [channels] });
+    if (scale) inputs.push({ name: 'scale', tensor: scale, dims: [channels] });
+    return runGraph(args, backendName, runtime, 'batchNorm', spec, () => batchNormGraph(spec), inputs, [
+      ...x.shape,
+    ]);
   };
 }

@@ -33,6 +33,14 @@ import { loadNativeRuntime, MAX_SESSIONS } from './runtime.js';
 // kernels, to 1e-4 relative, on the convolution grid of the gankit kernels' tests.
 
 const TOLERANCE = 1e-4;
+const NATIVE_KERNELS = [
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'FusedBatchNorm',
+];
 const BACKENDS: NativeKernelBackend[] = ['wasm', 'cpu'];
 
 /** Forward convs: dilations 1 and 2, and depths below the native threshold (backend's own). */
@@ -57,7 +65,90 @@ function forwardCalls(): KernelCall[] {
   }));
 }
 
-const CALLS: KernelCall[] = [...forwardCalls(), ...convCases().flatMap((c, i) => gradCalls(c, 300 + 3 * i))];
+/**
+ * Matrix products large enough to run natively: rank 2 and rank 3 with a batch of one, every
+ * transpose pair, fused with bias and each activation; plus a batched product (falls back).
+ */
+function productCalls(): KernelCall[] {
+  const calls: KernelCall[] = [];
+  const [m, k, n] = [33, 129, 257];
+  let seed = 500;
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    for (const rank of [2, 3]) {
+      const shape = (r: number, c: number) => (rank === 3 ? [1, r, c] : [r, c]);
+      const a = seeded(ta ? shape(k, m) : shape(m, k), seed++);
+      const b = seeded(tb ? shape(n, k) : shape(k, n), seed++);
+      const label = `${ta ? 'a^T' : 'a'} ${tb ? 'b^T' : 'b'} rank ${rank}`;
+      calls.push({
+        label: `BatchMatMul ${label}`,
+        kernelName: 'BatchMatMul',
+        inputs: { a, b },
+        attrs: { transposeA: ta, transposeB: tb },
+      });
+      for (const activation of ['linear', 'relu', 'sigmoid', 'elu', 'leakyrelu']) {
+        calls.push({
+          label: `_FusedMatMul ${label} bias ${activation}`,
+          kernelName: '_FusedMatMul',
+          inputs: { a, b, bias: seeded([n], seed++) },
+          attrs: { transposeA: ta, transposeB: tb, activation, leakyreluAlpha: 0.3 },
+        });
+      }
+    }
+  }
+  calls.push({
+    label: 'BatchMatMul batch of 3',
+    kernelName: 'BatchMatMul',
+    inputs: { a: seeded([3, m, k], seed++), b: seeded([3, k, n], seed++) },
+    attrs: { transposeA: false, transposeB: false },
+  });
+  return calls;
+}
+
+/** Batch norms over the last axis, large enough to run natively, with and without offset/scale. */
+function batchNormCalls(): KernelCall[] {
+  const calls: KernelCall[] = [];
+  let seed = 700;
+  for (const shape of [
+    [2, 32, 33, 40],
+    [1100, 64],
+  ]) {
+    const c = shape.at(-1)!;
+    for (const [offset, scale] of [
+      [true, true],
+      [false, true],
+      [true, false],
+      [false, false],
+    ]) {
+      const inputs: KernelCall['inputs'] = {
+        x: seeded(shape, seed++),
+        mean: seeded([c], seed++),
+        // variance > 0
+        variance: { shape: [c], values: seeded([c], seed++).values.map((v) => 0.5 + Math.abs(v)) },
+      };
+      if (offset) inputs.offset = seeded([c], seed++);
+      if (scale) inputs.scale = seeded([c], seed++);
+      calls.push({
+        label: `FusedBatchNorm x[${shape}] offset ${offset} scale ${scale}`,
+        kernelName: 'FusedBatchNorm',
+        inputs,
+        attrs: { varianceEpsilon: 0.01 },
+      });
+    }
+  }
+  return calls;
+}
+
+const CALLS: KernelCall[] = [
+  ...batchNormCalls(),
+  ...forwardCalls(),
+  ...convCases().flatMap((c, i) => gradCalls(c, 300 + 3 * i)),
+  ...productCalls(),
+];
 const reference = new Map<string, Output[]>();
 
 beforeAll(async () => {
@@ -197,7 +288,7 @@ describe('native convolution kernels', () => {
     await tf.setBackend(backend);
     registerTrainingKernels(backend);
     const report = await enableNativeKernels(backend, { threads: 2 });
-    expect(report.kernels).toEqual(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+    expect(report.kernels).toEqual(NATIVE_KERNELS);
     const before = liveCounts();
     const bad: string[] = [];
     for (const c of CALLS) {
@@ -210,7 +301,7 @@ describe('native convolution kernels', () => {
     // formulation on several shapes
     const status = nativeKernelStatus(backend)!;
     expect(status.runs).toBeGreaterThan(CALLS.length / 2);
-    const kinds = ['backpropFilter:gemm', 'conv2d:onnx', 'backpropInput:onnx'];
+    const kinds = ['backpropFilter:gemm', 'conv2d:onnx', 'backpropInput:onnx', 'matMul:gemm', 'batchNorm'];
     if (status.nchwcBlock >= 8) kinds.push('conv2d:nchwc', 'backpropInput:nchwc');
     for (const kind of kinds) expect(status.graphs[kind], kind).toBeGreaterThan(2);
     disableNativeKernels(backend);
@@ -260,7 +351,7 @@ describe('native convolution kernels', () => {
     const again = await enableNativeKernels('cpu');
     expect({ ...again, changed: true }).toEqual(first);
     expect(nativeKernelStatus('cpu')).toMatchObject({ threads: 1, sessions: 0, runs: 0 });
-    expect(disableNativeKernels('cpu')).toEqual(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+    expect(disableNativeKernels('cpu')).toEqual(NATIVE_KERNELS);
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(own);
     expect(disableNativeKernels('cpu')).toEqual([]);
   });

@@ -1,16 +1,19 @@
 /**
  * A write-only encoder for the small part of the ONNX format gankit's native kernels need:
- * a model of float32 graph inputs and outputs with fixed shapes, and nodes with int and
- * int-list attributes. (Protobuf wire format by hand: the maintained protobuf libraries need
+ * a model of float32 graph inputs and outputs, and nodes (default ONNX domain or another
+ * operator set) with int, int-list and float attributes. (Protobuf wire format by hand: the maintained protobuf libraries need
  * the whole onnx.proto schema compiled in for the ~15 fields used here.)
  */
 
-/** An ONNX node: `opType` over named tensors, with integer attributes. */
+/** A node attribute: an int, a list of ints, or a float written as `{ float: x }`. */
+export type OnnxAttribute = number | number[] | { float: number };
+
+/** An ONNX node: `opType` over named tensors, with int, int-list and float attributes. */
 export interface OnnxNode {
   opType: string;
   inputs: string[];
   outputs: string[];
-  attributes?: Record<string, number | number[]>;
+  attributes?: Record<string, OnnxAttribute>;
   /** The operator set the op comes from; the default ONNX domain when absent. */
   domain?: string;
 }
@@ -30,6 +33,8 @@ export interface OnnxGraph {
 
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
+const WIRE_FIXED32 = 5;
+const ATTR_FLOAT = 1;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
@@ -52,6 +57,14 @@ class ProtoWriter {
 
   private tag(field: number, wire: number): void {
     this.varint((field << 3) | wire);
+  }
+
+  float(field: number, value: number): this {
+    this.tag(field, WIRE_FIXED32);
+    const view = new DataView(new ArrayBuffer(4));
+    view.setFloat32(0, value, true); // protobuf's fixed32 is little-endian
+    this.bytes.push(...new Uint8Array(view.buffer));
+    return this;
   }
 
   int(field: number, value: number): this {
@@ -90,8 +103,9 @@ function valueInfo(value: OnnxValue): ProtoWriter {
   return new ProtoWriter().string(1, value.name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
-function attribute(name: string, value: number | number[]): ProtoWriter {
+function attribute(name: string, value: OnnxAttribute): ProtoWriter {
   const a = new ProtoWriter().string(1, name);
+  if (typeof value === 'object' && !Array.isArray(value)) return a.float(2, value.float).int(20, ATTR_FLOAT); // f
   if (Array.isArray(value)) {
     for (const v of value) a.int(8, v); // ints
     return a.int(20, ATTR_INTS);
