@@ -7,12 +7,14 @@
  * Options: --only webgpu,native,wasm-threads,wasm,cpu  --allow-software (webgpu on a software adapter)  --steps N (timed steps, default 10, at least 10)
  *          --cpu-steps N (timed steps on the pure-JS cpu backend, default 3: ~20 s each)
  *          --threads N (wasm-threads, default: available cores)  --skip-pytorch  --json FILE
+ *          --default-malloc (do not give the processes @gankit/core's MALLOC_TUNING)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { MALLOC_TUNING } from '../packages/core/src/backend/native/malloc.js';
 import { type BackendOutcome, type BenchBackend, runBackend } from './backend-run.js';
 import { dcganStepFlops } from './flops.js';
 import { tfjsVersions } from './tf.js';
@@ -31,6 +33,8 @@ interface Args {
   json: string | null;
   skipPytorch: boolean;
   allowSoftware: boolean;
+  /** Leave glibc's malloc settings alone in the child processes (gankit's and PyTorch's). */
+  defaultMalloc: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     json: null,
     skipPytorch: false,
     allowSoftware: false,
+    defaultMalloc: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -55,6 +60,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = next();
     else if (a === '--skip-pytorch') args.skipPytorch = true;
     else if (a === '--allow-software') args.allowSoftware = true;
+    else if (a === '--default-malloc') args.defaultMalloc = true;
   }
   const bad = args.only.filter((b) => !ALL_BACKENDS.includes(b));
   if (bad.length) throw new Error(`bench: --only takes ${ALL_BACKENDS.join(', ')}; got ${bad.join(', ')}`);
@@ -97,6 +103,14 @@ function machine(): Record<string, string> {
   };
 }
 
+/**
+ * Every measured process (gankit's and PyTorch's) gets the same environment: with @gankit/core's
+ * MALLOC_TUNING, as the gankit CLI runs, unless --default-malloc.
+ */
+function childEnv(args: Args): NodeJS.ProcessEnv {
+  return args.defaultMalloc ? { ...process.env } : { ...process.env, ...MALLOC_TUNING };
+}
+
 function runChild(backend: BenchBackend, args: Args): Promise<BackendOutcome> {
   const script = fileURLToPath(import.meta.url);
   const childArgs = [
@@ -113,7 +127,10 @@ function runChild(backend: BenchBackend, args: Args): Promise<BackendOutcome> {
     ...(args.allowSoftware ? ['--allow-software'] : []),
   ];
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, childArgs, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(args),
+    });
     let out = '';
     let err = '';
     proc.stdout.on('data', (d) => {
@@ -156,12 +173,12 @@ interface PytorchResult {
 
 const OPENBLAS_OPENMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
-function runPytorch(steps: number, threads: number): PytorchResult {
+function runPytorch(steps: number, threads: number, baseEnv: NodeJS.ProcessEnv): PytorchResult {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const script = fileURLToPath(new URL('./pytorch_dcgan_step.py', import.meta.url));
   // Debian's default libblas alternative is openblas-pthread (or the slow reference BLAS);
   // putting the OpenMP build first on the loader path selects it without touching the system.
-  const env = { ...process.env };
+  const env = { ...baseEnv };
   if (existsSync(OPENBLAS_OPENMP)) {
     env.LD_LIBRARY_PATH = [OPENBLAS_OPENMP, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
@@ -214,6 +231,13 @@ async function parent(args: Args): Promise<void> {
   console.log('gankit bench: one DCGAN training step, batch 64, 28x28x1, Adam(2e-4, 0.5)');
   console.log(`machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}`);
   console.log(`tfjs: ${m.tfjs}`);
+  console.log(
+    args.defaultMalloc
+      ? "malloc: glibc's defaults in every process (--default-malloc)"
+      : `malloc: ${Object.entries(MALLOC_TUNING)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} in every process, gankit's and PyTorch's (as the gankit CLI runs)`,
+  );
   console.log(
     `step FLOP (analytic, see bench/flops.ts): ${(flops.total / 1e9).toFixed(2)} GFLOP ` +
       `(D update ${(flops.dUpdate / 1e9).toFixed(2)}, G update ${(flops.gUpdate / 1e9).toFixed(2)})`,
@@ -273,7 +297,7 @@ async function parent(args: Args): Promise<void> {
   console.log('\n== pytorch');
   if (args.skipPytorch) console.log('  skipped: --skip-pytorch');
   else {
-    torch = runPytorch(args.steps, Math.min(args.threads, availableParallelism()));
+    torch = runPytorch(args.steps, Math.min(args.threads, availableParallelism()), childEnv(args));
     if (!torch.ok) {
       console.log(`  skipped: ${torch.reason ?? 'unknown failure'}`);
       console.log('  (install with: apt-get install -y python3-torch libopenblas0-openmp)');

@@ -1,12 +1,35 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { MALLOC_TUNING, mallocTuned } from '@gankit/core';
 import { runCli } from './program.js';
 
-runCli(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
+// glibc reads its malloc settings at start-up: start again with MALLOC_TUNING (see its docs;
+// ~15% faster training steps with native kernels) unless told not to
+if (!mallocTuned() && process.env.GANKIT_MALLOC_TUNING !== '0') {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...MALLOC_TUNING },
+  });
+  // a terminal's Ctrl-C reaches the child too (same process group); a SIGTERM sent to this
+  // process alone is passed on, so the trainer can save its checkpoint
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
+  });
+  child.on('error', (error) => {
     console.error(error);
     process.exitCode = 1;
-  },
-);
+  });
+} else {
+  runCli(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -9,6 +9,8 @@ import { trainCommand } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
 import { PRESETS } from './config/presets.js';
 
+const THREADS_HELP = "CPU threads: the native kernels' or, without them, wasm's (default: every core)";
+
 function int(min: number) {
   return (value: string): number => {
     const n = Number(value);
@@ -60,7 +62,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       '--set <path=value...>',
       "override a config value, e.g. --set latent.latentWeight=0 (see the run's config.json for paths)",
     )
-    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .option('--threads <n>', THREADS_HELP, int(1))
     .action(async (opts) => {
       await trainCommand(opts, log);
     });
@@ -70,7 +72,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .description('continue a run from its latest checkpoint')
     .argument('<runDir>', 'run folder')
     .option('--steps <n>', 'train N more steps (default: up to the step count in its config)', int(1))
-    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .option('--threads <n>', THREADS_HELP, int(1))
     .action(async (runDir: string, opts) => {
       await resumeCommand(runDir, opts, log);
     });
@@ -83,7 +85,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
     .requiredOption('--out <file>', 'PNG to write')
     .option('--class <k>', 'class-conditional runs: only class K (default: one row per class)', int(0))
-    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .option('--threads <n>', THREADS_HELP, int(1))
     .option(
       '--backend <name>',
       `compute backend (${BACKEND_CHOICES.join(', ')})`,
@@ -108,7 +110,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       backend,
       'auto' as BackendChoice,
     )
-    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .option('--threads <n>', THREADS_HELP, int(1))
     .action(async (image: string, opts) => {
       await upscaleCommand(image, opts, log);
     });
@@ -129,7 +131,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       backend,
       'auto' as BackendChoice,
     )
-    .option('--threads <n>', 'wasm threads (default: every core)', int(1))
+    .option('--threads <n>', THREADS_HELP, int(1))
     .action(async (runDir: string, images: string[], opts) => {
       await evalCommand(runDir, { ...opts, ...(images.length ? { images } : {}) }, log);
     });

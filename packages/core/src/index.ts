@@ -41,6 +41,7 @@ export type {
   NativeKernelStatus,
 } from './backend/native/index.js';
 export { disableNativeKernels, enableNativeKernels, nativeKernelStatus } from './backend/native/index.js';
+export { MALLOC_TUNING, mallocTuned } from './backend/native/malloc.js';
 export type { BackendChoice, BackendReport, SetupBackendOptions } from './backend/setup.js';
 export { BACKEND_CHOICES, BACKEND_PREFERENCE, formatBackendReport, setupBackend } from './backend/setup.js';
 export type { WasmThreadsOptions, WasmThreadsReport, WasmThreadsStatus } from './backend/threads/index.js';

@@ -7,7 +7,7 @@ import { buildRun, runTraining } from './train.js';
 export interface ResumeFlags {
   /** N more steps after the checkpoint; without it, up to the config's step count. */
   steps?: number;
-  /** wasm threads (default: every core). */
+  /** CPU threads: the native kernels' or, without them, wasm's (default: every core). */
   threads?: number;
 }
 

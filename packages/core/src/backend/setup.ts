@@ -3,6 +3,7 @@ import { GanError } from '../errors/gan-error.js';
 import { registerMissingGradients } from './kernels/gradients.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import { disableNativeKernels, enableNativeKernels } from './native/index.js';
+import { MALLOC_TUNING, mallocTuned } from './native/malloc.js';
 import { enableWasmThreads } from './threads/index.js';
 import type { WebgpuAdapterSummary, WebgpuOptions } from './webgpu/adapter.js';
 import { tryWebgpu } from './webgpu/backend.js';
@@ -192,7 +193,12 @@ async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackend
       backend,
       options.threads === undefined ? {} : { threads: options.threads },
     );
-    return `native kernels: onnxruntime-node ${r.version} (MLAS), ${r.threads} threads, for ${r.kernels.join(', ')}`;
+    const line = `native kernels: onnxruntime-node ${r.version} (MLAS), ${r.threads} threads, for ${r.kernels.join(', ')}`;
+    return mallocTuned()
+      ? line
+      : `${line}; tip: start node with ${Object.entries(MALLOC_TUNING)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} (~15% faster steps; the gankit CLI does)`;
   } catch (e) {
     if (want === true) {
       throw new GanError('BACKEND_UNAVAILABLE', `setupBackend: ${(e as Error).message}`, { cause: e });

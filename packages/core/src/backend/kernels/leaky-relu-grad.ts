@@ -9,14 +9,21 @@ import { type KernelArgs, type KernelImpl, requireInput, withScope } from './ker
 export const LEAKY_RELU_GRAD = 'GankitLeakyReluGrad';
 
 /**
- * The fused kernel for `backendName`: one JS loop over dy and x instead of tfjs' Greater,
- * Multiply and Select (three passes, a bool mask and a scaled copy).
+ * The fused kernel for `backendName`. On wasm: the backend's Step (1 where x > 0, alpha
+ * elsewhere) times dy, two native passes (0.24 ms for 64x14x14x64 against 1.7 ms for the JS
+ * loop below and ~3 ms for tfjs' Greater, Multiply and Select). Elsewhere: one JS loop over
+ * dy and x.
  */
 export function createLeakyReluGrad(backendName: string): KernelImpl {
   return (args: KernelArgs) => {
     const dy = requireInput(LEAKY_RELU_GRAD, args.inputs, 'dy');
     const x = requireInput(LEAKY_RELU_GRAD, args.inputs, 'x');
     const { alpha } = (args.attrs ?? {}) as unknown as LeakyReluAttrs;
+    if (backendName === 'wasm') {
+      return withScope(args.backend, backendName, (scope) =>
+        scope.run('Multiply', { a: dy, b: scope.run('Step', { x }, { alpha }) }),
+      );
+    }
     return withScope(args.backend, backendName, (scope) =>
       scope.output(dy.shape.slice(), 'float32', (values) => {
         // monomorphic Float32Array views keep the loop fast

@@ -262,20 +262,16 @@ export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGr
   };
 }
 
-/** Values in the im2col matrix of {@link conv2dBackpropFilterGraph}. */
+/** Values in the im2col matrix of a conv (see {@link conv2dBackpropFilterGraph}). */
 export function im2colSize(c: ConvGeometry): number {
   return c.batch * c.h.out * c.w.out * c.h.kernel * c.w.kernel * c.inChannels;
 }
 
 /**
- * Conv2DBackpropFilter: inputs `x` [N,H,W,Ci] and `dy` [N,Ho,Wo,Co], output `y` [kh,kw,Ci,Co].
- * im2col by one strided slice of the padded x per kernel tap, concatenated along channels
- * into [N*Ho*Wo, kh*kw*Ci] (already the filter's row order), then one SGEMM with dy:
- * dW = cols^T * dy. The single large product runs near MLAS's peak, where a conv formulation
- * (x^T convolved with dy^T as a dilated filter) has 4x4 outputs and runs at a third of it.
+ * The im2col matrix of `x` [N,H,W,Ci] for conv `c`: one strided slice of the padded x per
+ * kernel tap, concatenated along channels into [N*Ho*Wo, kh*kw*Ci] (the filter's row order).
  */
-export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
-  const g = new GraphBuilder();
+function im2col(g: GraphBuilder, x: string, c: ConvGeometry): string {
   const { h, w } = c;
   // padded size that every tap's strided slice fits in (padAfter may be more than a conv needs)
   const needH = (h.kernel - 1) * h.dilation + h.stride * (h.out - 1) + 1;
@@ -284,8 +280,8 @@ export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
   const afterW = Math.max(0, needW - w.padBefore - w.in);
   const padded =
     h.padBefore + afterH + w.padBefore + afterW === 0
-      ? 'x'
-      : g.op('Pad', ['x', g.ints([0, h.padBefore, w.padBefore, 0, 0, afterH, afterW, 0])]);
+      ? x
+      : g.op('Pad', [x, g.ints([0, h.padBefore, w.padBefore, 0, 0, afterH, afterW, 0])]);
   const axes = g.ints([1, 2]);
   const steps = g.ints([h.stride, w.stride]);
   const cols: string[] = [];
@@ -298,9 +294,20 @@ export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
   }
   const rows = c.batch * h.out * w.out;
   const patches = cols.length === 1 ? (cols[0] ?? '') : g.op('Concat', cols, { axis: 3 });
-  const matrix = g.op('Reshape', [patches, g.ints([rows, h.kernel * w.kernel * c.inChannels])]);
-  const grads = g.op('Reshape', ['dy', g.ints([rows, c.outChannels])]);
-  const product = g.op('Gemm', [matrix, grads], { transA: 1 });
+  return g.op('Reshape', [patches, g.ints([rows, h.kernel * w.kernel * c.inChannels])]);
+}
+
+/**
+ * Conv2DBackpropFilter: inputs `x` [N,H,W,Ci] and `dy` [N,Ho,Wo,Co], output `y` [kh,kw,Ci,Co]:
+ * im2col of x, then one SGEMM with dy: dW = cols^T * dy. The single large product runs near
+ * MLAS's peak, where a conv formulation (x^T convolved with dy^T as a dilated filter) has 4x4
+ * outputs and runs at a third of it.
+ */
+export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
+  const g = new GraphBuilder();
+  const { h, w } = c;
+  const grads = g.op('Reshape', ['dy', g.ints([c.batch * h.out * w.out, c.outChannels])]);
+  const product = g.op('Gemm', [im2col(g, 'x', c), grads], { transA: 1 });
   g.finish('y', g.op('Reshape', [product, g.ints([h.kernel, w.kernel, c.inChannels, c.outChannels])]));
   return {
     inputs: [
@@ -308,6 +315,27 @@ export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
       { name: 'dy', shape: [c.batch, h.out, w.out, c.outChannels] },
     ],
     outputs: [{ name: 'y', shape: [h.kernel, w.kernel, c.inChannels, c.outChannels] }],
+    nodes: g.nodes,
+  };
+}
+
+/**
+ * Conv2D with few input channels (an image's first layer): inputs `x` [N,H,W,Ci] and `w`
+ * [kh,kw,Ci,Co], output `y` [N,Ho,Wo,Co], as im2col of x times the filter read as
+ * [kh*kw*Ci, Co]. (The blocked conv would pad Ci to a whole block.)
+ */
+export function conv2dIm2colGraph(c: ConvGeometry): OnnxGraph {
+  const g = new GraphBuilder();
+  const { h, w } = c;
+  const filter = g.op('Reshape', ['w', g.ints([h.kernel * w.kernel * c.inChannels, c.outChannels])]);
+  const product = g.op('MatMul', [im2col(g, 'x', c), filter]);
+  g.finish('y', g.op('Reshape', [product, g.ints([c.batch, h.out, w.out, c.outChannels])]));
+  return {
+    inputs: [
+      { name: 'x', shape: [c.batch, h.in, w.in, c.inChannels] },
+      { name: 'w', shape: [h.kernel, w.kernel, c.inChannels, c.outChannels] },
+    ],
+    outputs: [{ name: 'y', shape: [c.batch, h.out, w.out, c.outChannels] }],
     nodes: g.nodes,
   };
 }

@@ -13,6 +13,7 @@ import {
   conv2dBackpropFilterGraph,
   conv2dBackpropInputGraph,
   conv2dGraph,
+  conv2dIm2colGraph,
   im2colSize,
   MATMUL_ACTIVATIONS,
   type MatMulActivation,
@@ -26,12 +27,6 @@ import type { NativeRuntime } from './runtime.js';
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 const FILTER_TO_OIHW = [3, 2, 0, 1];
-
-/**
- * Below this many multiply-adds per output value a forward conv stays on the backend's own
- * kernel: a 1-channel 4x4 conv of [64,28,28,1] took 2.1 ms natively against 0.7 ms on wasm.
- */
-const MIN_FORWARD_DEPTH = 64;
 
 function isFloat4(...tensors: TensorInfo[]): boolean {
   return tensors.every((t) => t.dtype === 'float32' && t.shape.length === 4);
@@ -156,8 +151,10 @@ function geometry(info: ReturnType<typeof conv2dInfo>): ConvGeometry {
 export const MAX_IM2COL_VALUES = 2 ** 25;
 
 /**
- * Conv2D (NHWC): an NCHWc conv where both channel counts fill half a block, else ONNX Conv
- * between transposes. Other layouts, and shallow convs, go to `original`.
+ * Conv2D (NHWC): an NCHWc conv where both channel counts fill half a block, else im2col and
+ * one product (an image's first layer: [64,28,28,1] * [4,4,1,64] in 1.1 ms, as XNNPACK), else
+ * (an im2col matrix above {@link MAX_IM2COL_VALUES}) ONNX Conv between transposes. Other
+ * layouts go to `original`.
  */
 export function createNativeConv2D(
   runtime: NativeRuntime,
@@ -170,8 +167,6 @@ export function createNativeConv2D(
     const attrs = (args.attrs ?? {}) as unknown as Conv2DAttrs;
     if (!isFloat4(x, filter) || !isChannelsLast(attrs.dataFormat)) return original(args);
     const [kh, kw, ci, co] = filter.shape as Shape4;
-    // a few input channels (an image's first layer) keep XNNPACK busier than MLAS
-    if (kh * kw * ci < MIN_FORWARD_DEPTH) return original(args);
     const info = conv2dInfo(
       x.shape as Shape4,
       filter.shape as Shape4,
@@ -195,6 +190,23 @@ export function createNativeConv2D(
         'conv2d:nchwc',
         [c, block],
         () => conv2dGraph(c, block),
+        inputs,
+        outShape,
+      );
+    }
+    const c = geometry(info);
+    if (im2colSize(c) <= MAX_IM2COL_VALUES) {
+      const inputs = [
+        { name: 'x', tensor: x },
+        { name: 'w', tensor: filter },
+      ];
+      return runGraph(
+        args,
+        backendName,
+        runtime,
+        'conv2d:gemm',
+        c,
+        () => conv2dIm2colGraph(c),
         inputs,
         outShape,
       );

@@ -56,6 +56,8 @@ function forwardCalls(): KernelCall[] {
     [[2, 10, 10, 32], [3, 3, 32, 12], 1, 2, 'same'],
     [[2, 9, 11, 20], [5, 3, 20, 40], 2, 1, 'valid'],
     [[1, 8, 8, 12], [2, 2, 12, 8], 3, 1, 'same'],
+    // an im2col matrix of 42M values (over MAX_IM2COL_VALUES): ONNX Conv between transposes
+    [[16, 64, 64, 8], [9, 9, 8, 4], 1, 1, 'same'],
   ];
   return cases.map(([x, filter, s, d, pad], i) => ({
     label: `Conv2D x[${x}] f[${filter}] s${s} d${d} ${pad}`,
@@ -301,9 +303,10 @@ describe('native convolution kernels', () => {
     // formulation on several shapes
     const status = nativeKernelStatus(backend)!;
     expect(status.runs).toBeGreaterThan(CALLS.length / 2);
-    const kinds = ['backpropFilter:gemm', 'conv2d:onnx', 'backpropInput:onnx', 'matMul:gemm', 'batchNorm'];
+    const kinds = ['backpropFilter:gemm', 'conv2d:gemm', 'backpropInput:onnx', 'matMul:gemm', 'batchNorm'];
     if (status.nchwcBlock >= 8) kinds.push('conv2d:nchwc', 'backpropInput:nchwc');
     for (const kind of kinds) expect(status.graphs[kind], kind).toBeGreaterThan(2);
+    expect(status.graphs['conv2d:onnx']).toBe(1);
     disableNativeKernels(backend);
   });
 
