@@ -82,15 +82,19 @@ function runGraph(
   outShape: number[],
 ): TensorInfo {
   const cacheKey = JSON.stringify([kind, key]);
-  return withScope(args.backend, backendName, (scope) => {
-    const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
-    // heap views stay valid: nothing is allocated on the backend until the output below
-    for (const { name, tensor, dims } of inputs) {
-      feeds[name] = { data: scope.viewF32(tensor), dims: dims ?? tensor.shape };
-    }
-    const result = runtime.run(cacheKey, build, feeds, 'y', kind);
-    return scope.output(outShape, 'float32', (out) => out.set(result.data));
-  });
+  return withScope(args.backend, backendName, (scope) =>
+    scope.output(outShape, 'float32', (out) => {
+      // the output is allocated first, so the input views taken now stay valid (an allocation
+      // can grow the wasm heap and detach earlier views)
+      const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+      for (const { name, tensor, dims } of inputs) {
+        feeds[name] = { data: scope.viewF32(tensor), dims: dims ?? tensor.shape };
+      }
+      const target = out as Float32Array;
+      const result = runtime.run(cacheKey, build, feeds, 'y', kind, target);
+      if (result.data !== target) target.set(result.data);
+    }),
+  );
 }
 
 /** Runs `op` between transposes (one cached session per op, shapes and attributes). */

@@ -230,6 +230,26 @@ describe('encodeOnnxModel', () => {
     runtime.dispose();
   });
 
+  it('writes the output into a given array where it can be bound, else returns a copy', async () => {
+    const runtime = await loadNativeRuntime(1);
+    const graph: OnnxGraph = {
+      inputs: [{ name: 'x', shape: [2, 2] }],
+      outputs: [{ name: 'y', shape: [2, 2] }],
+      nodes: [{ opType: 'Neg', inputs: ['x'], outputs: ['y'] }],
+    };
+    const x = { data: Float32Array.of(1, -2, 3, -4), dims: [2, 2] };
+    const into = new Float32Array(4);
+    const bound = runtime.run('neg', () => graph, { x }, 'y', undefined, into);
+    expect(bound.data).toBe(into);
+    expect(Array.from(into)).toEqual([-1, 2, -3, 4]);
+    // shared memory (the threaded wasm heap) cannot be bound: the result comes back separately
+    const shared = new Float32Array(new SharedArrayBuffer(16));
+    const copied = runtime.run('neg', () => graph, { x }, 'y', undefined, shared);
+    expect(copied.data).not.toBe(shared);
+    expect(Array.from(copied.data)).toEqual([-1, 2, -3, 4]);
+    runtime.dispose();
+  });
+
   it('refuses a non-integer attribute', () => {
     expect(() =>
       encodeOnnxModel({

@@ -17,10 +17,16 @@ interface BindingSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
   run(
     feeds: Record<string, unknown>,
-    fetches: Record<string, null>,
+    fetches: Record<string, unknown>,
     options: object,
   ): Record<string, OrtTensorLike>;
   dispose(): void;
+}
+
+interface CachedSession {
+  session: BindingSession;
+  /** The output's dimensions when the graph fixes them all (outputs can then be bound). */
+  outDims: readonly number[] | undefined;
 }
 
 interface OrtModules {
@@ -41,7 +47,7 @@ export const MAX_SESSIONS = 64;
  * session per graph (op, shapes and attributes).
  */
 export class NativeRuntime {
-  private readonly sessions = new Map<string, BindingSession>();
+  private readonly sessions = new Map<string, CachedSession>();
   /** Non-shared copies of inputs that live in shared memory (threaded wasm), by size. */
   private readonly staging = new Map<string, Float32Array>();
 
@@ -91,7 +97,8 @@ export class NativeRuntime {
 
   /**
    * Runs the graph cached under `key` (built by `build` on first use) on `feeds` and returns
-   * its output `output`, copied out of onnxruntime's memory.
+   * its output `output`: written into `into` where that can be bound, else copied out of
+   * onnxruntime's memory (the caller copies it on).
    */
   run(
     key: string,
@@ -99,28 +106,41 @@ export class NativeRuntime {
     feeds: Record<string, NativeTensor>,
     output: string,
     kind?: string,
+    into?: Float32Array,
   ): NativeTensor {
-    let session = this.sessions.get(key);
-    if (session !== undefined) {
+    let cached = this.sessions.get(key);
+    if (cached !== undefined) {
       // most recently used last: the first entry is the one to evict
       this.sessions.delete(key);
-      this.sessions.set(key, session);
+      this.sessions.set(key, cached);
     } else {
-      session = this.createSession(build());
-      this.sessions.set(key, session);
+      const graph = build();
+      const dims = graph.outputs.find((o) => o.name === output)?.shape;
+      cached = { session: this.createSession(graph), outDims: dims?.every((d) => d >= 0) ? dims : undefined };
+      this.sessions.set(key, cached);
       if (this.sessions.size > MAX_SESSIONS) {
-        const [oldest, evicted] = this.sessions.entries().next().value as [string, BindingSession];
+        const [oldest, evicted] = this.sessions.entries().next().value as [string, CachedSession];
         this.sessions.delete(oldest);
-        evicted.dispose();
+        evicted.session.dispose();
       }
     }
     const ortFeeds: Record<string, unknown> = {};
     for (const [name, t] of Object.entries(feeds)) {
       ortFeeds[name] = new this.ort.Tensor('float32', this.unshared(name, t.data), t.dims);
     }
-    const result = session.run(ortFeeds, { [output]: null }, {})[output];
+    // onnxruntime writes straight into `into` where it can be bound (not shared memory, and the
+    // size the graph declares): that saves copying every result out of onnxruntime's buffer
+    const { outDims } = cached;
+    const bindable =
+      into !== undefined &&
+      !(into.buffer instanceof SharedArrayBuffer) &&
+      outDims !== undefined &&
+      outDims.reduce((a, b) => a * b, 1) === into.length;
+    const fetch = bindable ? new this.ort.Tensor('float32', into, outDims) : null;
+    const result = cached.session.run(ortFeeds, { [output]: fetch }, {})[output];
     this.runs++;
     if (kind !== undefined) this.runsByGraph[kind] = (this.runsByGraph[kind] ?? 0) + 1;
+    if (bindable) return { data: into, dims: outDims };
     if (result === undefined || !(result.data instanceof Float32Array)) {
       throw new GanError(
         'BACKEND_UNAVAILABLE',
@@ -160,7 +180,7 @@ export class NativeRuntime {
 
   /** Frees every session. */
   dispose(): void {
-    for (const s of this.sessions.values()) s.dispose();
+    for (const s of this.sessions.values()) s.session.dispose();
     this.sessions.clear();
     this.staging.clear();
   }
