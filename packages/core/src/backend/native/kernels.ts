@@ -149,8 +149,8 @@ function geometry(info: ReturnType<typeof conv2dInfo>): ConvGeometry {
 }
 
 /**
- * Above this many values the im2col matrix of a filter gradient (4 bytes each) is not built and
- * the backend's own kernel runs instead.
+ * Above this many values (4 bytes each) an im2col matrix is not built: the filter gradient
+ * runs on the backend's own kernel, a forward conv as ONNX Conv.
  */
 export const MAX_IM2COL_VALUES = 2 ** 25;
 
@@ -180,40 +180,19 @@ export function createNativeConv2D(
       attrs.dilations,
     );
     const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    const c = geometry(info);
+    const inputs = [
+      { name: 'x', tensor: x },
+      { name: 'w', tensor: filter },
+    ];
     const block = usableBlock(runtime, ci, co);
     if (block > 0) {
-      const c = geometry(info);
-      const inputs = [
-        { name: 'x', tensor: x },
-        { name: 'w', tensor: filter },
-      ];
-      return runGraph(
-        args,
-        backendName,
-        runtime,
-        'conv2d:nchwc',
-        [c, block],
-        () => conv2dGraph(c, block),
-        inputs,
-        outShape,
-      );
+      const build = () => conv2dGraph(c, block);
+      return runGraph(args, backendName, runtime, 'conv2d:nchwc', [c, block], build, inputs, outShape);
     }
-    const c = geometry(info);
     if (im2colSize(c) <= MAX_IM2COL_VALUES) {
-      const inputs = [
-        { name: 'x', tensor: x },
-        { name: 'w', tensor: filter },
-      ];
-      return runGraph(
-        args,
-        backendName,
-        runtime,
-        'conv2d:gemm',
-        c,
-        () => conv2dIm2colGraph(c),
-        inputs,
-        outShape,
-      );
+      const build = () => conv2dIm2colGraph(c);
+      return runGraph(args, backendName, runtime, 'conv2d:gemm', c, build, inputs, outShape);
     }
     const { top, bottom, left, right } = info.padInfo;
     return runOp(args, backendName, runtime, 'conv2d:onnx', {

@@ -158,7 +158,8 @@ export class NativeRuntime {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // no spinning after a run: the wasm backend's own threads need the cores next
+      // no spinning: every session has its own thread pool (spinning pools made a DCGAN step
+      // 4x slower), and between runs the backend's own kernels need the cores
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     return session;
