@@ -115,9 +115,14 @@ const wganGpRing: TrainConfig = {
 const ganGrid: TrainConfig = {
   ...ganRing,
   preset: 'gan-grid25',
-  description: 'vanilla GAN (Goodfellow 2014, non-saturating) with MLPs on a 5x5 grid of Gaussians',
+  description:
+    'vanilla GAN (Goodfellow 2014, non-saturating, k = 5 D steps) with MLPs and a PacGAN-4 D on a 5x5 grid of Gaussians',
   data: { dataset: 'gaussian-mixture', kind: 'grid', modes: 25, std: 0.05 },
-  training: { steps: 10000, batchSize: 256, seed: 0, decayStart: 5000 },
+  // the ring's recipe leaves D at chance here (loss 2 ln 2, 0/25 modes): the paper's k = 5 D
+  // steps per G step and larger batches let it resolve the grid. Seed 0: 25/25 modes, 89.8%
+  // within 3 std; seeds 1 and 2: 16 and 20 modes (batch 256: 9/25; batch 512: 12/25)
+  discriminatorSteps: 5,
+  training: { steps: 10000, batchSize: 1024, seed: 0, decayStart: 5000 },
 };
 
 // Super-resolution at a CPU budget: 48x48 HR crops (12x12 LR) of the bundled photos, a
