@@ -139,6 +139,48 @@ export function conv2dGraph(c: ConvGeometry, block: number): OnnxGraph {
   };
 }
 
+/**
+ * Conv2D with fewer input channels than a block (an image's first layer): inputs `x`
+ * [N,H,W,Ci] and `w` [kh,kw,Ci,Co], output `y` [N,Ho,Wo,Co], as MLAS's blocked conv reading a
+ * plain NCHW input (x itself when Ci = 1) with the filter as [Co/B, Ci, kh, kw, B(out)]:
+ * [64,28,28,1] * [4,4,1,64] in 0.35 ms against 0.67 ms as im2col and one product.
+ */
+export function conv2dNchwInputGraph(c: ConvGeometry, block: number): OnnxGraph {
+  const g = new GraphBuilder();
+  const { h, w } = c;
+  const ci = c.inChannels;
+  const coP = roundUp(c.outChannels, block);
+  const x =
+    ci === 1
+      ? g.op('Reshape', ['x', g.ints([c.batch, 1, h.in, w.in])])
+      : g.op('Transpose', ['x'], { perm: [0, 3, 1, 2] });
+  const padded =
+    coP === c.outChannels ? 'w' : g.op('Pad', ['w', g.ints([0, 0, 0, 0, 0, 0, 0, coP - c.outChannels])]);
+  const split = g.op('Reshape', [padded, g.ints([h.kernel, w.kernel, ci, coP / block, block])]);
+  const ordered = g.op('Transpose', [split], { perm: [3, 2, 0, 1, 4] });
+  const filter = g.op('Reshape', [ordered, g.ints([coP, ci, h.kernel, w.kernel])]);
+  const yc = g.op(
+    'Conv',
+    [x, filter],
+    {
+      kernel_shape: [h.kernel, w.kernel],
+      strides: [h.stride, w.stride],
+      dilations: [h.dilation, w.dilation],
+      pads: [h.padBefore, w.padBefore, h.padAfter, w.padAfter],
+    },
+    NCHWC_DOMAIN,
+  );
+  g.finish('y', g.op('ReorderOutput', [yc], { channels: c.outChannels, channels_last: 1 }, NCHWC_DOMAIN));
+  return {
+    inputs: [
+      { name: 'x', shape: [c.batch, h.in, w.in, ci] },
+      { name: 'w', shape: [h.kernel, w.kernel, ci, c.outChannels] },
+    ],
+    outputs: [{ name: 'y', shape: [c.batch, h.out, w.out, c.outChannels] }],
+    nodes: g.nodes,
+  };
+}
+
 /** One output phase of a strided transposed conv along one axis (see {@link subPixelPhases}). */
 export interface Phase {
   /** Kernel taps this phase uses: r, r + s, r + 2s, ... */

@@ -14,6 +14,7 @@ import {
   conv2dBackpropInputGraph,
   conv2dGraph,
   conv2dIm2colGraph,
+  conv2dNchwInputGraph,
   im2colSize,
   MATMUL_ACTIVATIONS,
   type MatMulActivation,
@@ -155,10 +156,10 @@ function geometry(info: ReturnType<typeof conv2dInfo>): ConvGeometry {
 export const MAX_IM2COL_VALUES = 2 ** 25;
 
 /**
- * Conv2D (NHWC): an NCHWc conv where both channel counts fill half a block, else im2col and
- * one product (an image's first layer: [64,28,28,1] * [4,4,1,64] in 1.1 ms, as XNNPACK), else
- * (an im2col matrix above {@link MAX_IM2COL_VALUES}) ONNX Conv between transposes. Other
- * layouts go to `original`.
+ * Conv2D (NHWC): an NCHWc conv where both channel counts fill half a block; with fewer input
+ * channels than a block (an image's first layer) the blocked conv reading NCHW input; else
+ * im2col and one product; else (an im2col matrix above {@link MAX_IM2COL_VALUES}) ONNX Conv
+ * between transposes. Other layouts go to `original`.
  */
 export function createNativeConv2D(
   runtime: NativeRuntime,
@@ -189,6 +190,11 @@ export function createNativeConv2D(
     if (block > 0) {
       const build = () => conv2dGraph(c, block);
       return runGraph(args, backendName, runtime, 'conv2d:nchwc', [c, block], build, inputs, outShape);
+    }
+    const wide = runtime.nchwcBlock;
+    if (wide >= 8 && ci < wide && 2 * co >= wide) {
+      const build = () => conv2dNchwInputGraph(c, wide);
+      return runGraph(args, backendName, runtime, 'conv2d:nchwc-nchw', [c, wide], build, inputs, outShape);
     }
     if (im2colSize(c) <= MAX_IM2COL_VALUES) {
       const build = () => conv2dIm2colGraph(c);

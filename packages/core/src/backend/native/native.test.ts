@@ -56,6 +56,10 @@ function forwardCalls(): KernelCall[] {
     [[2, 10, 10, 32], [3, 3, 32, 12], 1, 2, 'same'],
     [[2, 9, 11, 20], [5, 3, 20, 40], 2, 1, 'valid'],
     [[1, 8, 8, 12], [2, 2, 12, 8], 3, 1, 'same'],
+    // fewer input channels than a block: the blocked conv on NCHW input (padded outputs too)
+    [[3, 12, 11, 1], [4, 4, 1, 16], 2, 1, 'same'],
+    [[2, 9, 10, 3], [3, 3, 3, 24], 1, 2, 'valid'],
+    [[1, 8, 8, 5], [2, 2, 5, 8], 3, 1, 'same'],
     // an im2col matrix of 42M values (over MAX_IM2COL_VALUES): ONNX Conv between transposes
     [[16, 64, 64, 8], [9, 9, 8, 4], 1, 1, 'same'],
   ];
@@ -324,7 +328,7 @@ describe('native convolution kernels', () => {
     const status = nativeKernelStatus(backend)!;
     expect(status.runs).toBeGreaterThan(CALLS.length / 2);
     const kinds = ['backpropFilter:gemm', 'conv2d:gemm', 'backpropInput:onnx', 'matMul:gemm', 'batchNorm'];
-    if (status.nchwcBlock >= 8) kinds.push('conv2d:nchwc', 'backpropInput:nchwc');
+    if (status.nchwcBlock >= 8) kinds.push('conv2d:nchwc', 'conv2d:nchwc-nchw', 'backpropInput:nchwc');
     for (const kind of kinds) expect(status.graphs[kind], kind).toBeGreaterThan(2);
     expect(status.graphs['conv2d:onnx']).toBe(1);
     disableNativeKernels(backend);
