@@ -44,7 +44,9 @@ export interface AdversarialStrategyOptions {
   /**
    * PacGAN packing (Lin et al. 2018): D judges `packing` samples at once, concatenated along
    * the last axis (features, or image channels), which penalises mode collapse. D's input must
-   * be `packing` times as wide as G's output, and batches divisible by `packing`. Default 1.
+   * be `packing` times as wide as G's output, and batches divisible by `packing`. A
+   * `regularizer` then acts on packs: interpolates between real and fake packs, and the norm of
+   * D's gradient with respect to the whole pack. Default 1.
    */
   packing?: number;
   /** Strategy name for logs and checkpoints. Default `gan`. */
@@ -147,8 +149,8 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
-  const critic = (x: tf.Tensor) =>
-    discriminator.apply(packSamples(fn, x, m), { training: true }) as tf.Tensor;
+  const judge = (x: tf.Tensor) => discriminator.apply(x, { training: true }) as tf.Tensor;
+  const critic = (x: tf.Tensor) => judge(packSamples(fn, x, m));
   const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
 
   return {
@@ -171,7 +173,14 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
           optimizers.discriminator,
           () => {
             const adversarial = loss.discriminator(critic(images), critic(fake));
-            const penalty = penaltyOf(options.regularizer, critic, images, fake, penaltySeed);
+            // penalties see what D sees: interpolates between packs, gradient norms per pack
+            const penalty = penaltyOf(
+              options.regularizer,
+              judge,
+              packSamples(fn, images, m),
+              packSamples(fn, fake, m),
+              penaltySeed,
+            );
             if (!penalty) return adversarial;
             kept.penalty = tf.keep(tf.clone(penalty));
             return tf.add(adversarial, penalty) as tf.Scalar;

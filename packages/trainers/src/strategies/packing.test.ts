@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mlpDiscriminator, mlpGenerator } from '@gankit/core';
+import { mlpDiscriminator, mlpGenerator, SeededRandom } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adversarialStrategy, packSamples } from './adversarial.js';
 
@@ -31,6 +32,30 @@ describe('PacGAN packing', () => {
     expect(Array.from(await packed.data()).slice(4, 8)).toEqual([10, 11, 110, 111]);
     expect(Array.from(await packed.data()).slice(8, 12)).toEqual([200, 201, 300, 301]);
     tf.dispose([x, packed]);
+  });
+
+  it('takes the gradient penalty per pack: the norm of the gradient D sees (worked by hand)', async () => {
+    // D(pack) = w . pack with w = [0.1, 0.2, 0.3, 0.4]: the gradient on every pack is w, so the
+    // WGAN-GP penalty is 10 (|w| - 1)^2 = 10 (sqrt(0.3) - 1)^2 wherever the interpolates fall
+    // (per sample it would be 10 mean((|w[0:2]| - 1)^2, (|w[2:4]| - 1)^2) = 4.264)
+    const generator = mlpGenerator({ latentDim: 2, outputDim: 2, hidden: [4], seed: 1 });
+    const input = tfl.input({ shape: [4] });
+    const linear = tfl.layers.dense({ units: 1, useBias: false, kernelInitializer: 'zeros' });
+    const discriminator = tfl.model({ inputs: input, outputs: linear.apply(input) as tfl.SymbolicTensor });
+    linear.setWeights([tf.tensor2d([0.1, 0.2, 0.3, 0.4], [4, 1])]);
+    const strategy = adversarialStrategy({
+      generator,
+      discriminator,
+      loss: 'wasserstein',
+      packing: 2,
+      regularizer: { kind: 'gradient-penalty', weight: 10 },
+    });
+    const images = tf.randomNormal([8, 2], 0, 1, 'float32', 3);
+    const losses = strategy.trainStep([{ images }], { step: 1, rng: new SeededRandom(0) });
+    const penalty = (await losses.d_penalty!.data())[0]!;
+    expect(penalty).toBeCloseTo(10 * (Math.sqrt(0.3) - 1) ** 2, 5);
+    tf.dispose([images, ...Object.values(losses)]);
+    strategy.dispose();
   });
 
   it('checks the batch and D input sizes', () => {
