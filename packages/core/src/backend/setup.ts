@@ -118,15 +118,17 @@ async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
   return { ok: true, reason: `${pkg} is installed and its native backend initialised` };
 }
 
-/**
- * Whether native kernels will run on `backend`: wanted (option, else environment, else auto)
- * and onnxruntime-node importable.
- */
+/** What is asked of native kernels: the option, else the environment, else auto. */
+function nativeKernelsWanted(options: SetupBackendOptions): boolean | 'auto' {
+  return options.nativeKernels ?? nativeKernelsFromEnv() ?? 'auto';
+}
+
+/** Whether native kernels will run on `backend`: wanted and onnxruntime-node importable. */
 async function nativeKernelsExpected(
   backend: 'wasm' | 'cpu',
   options: SetupBackendOptions,
 ): Promise<boolean> {
-  const want = options.nativeKernels ?? nativeKernelsFromEnv() ?? 'auto';
+  const want = nativeKernelsWanted(options);
   if (want === false || (want === 'auto' && backend === 'cpu')) return false;
   try {
     await import('onnxruntime-node');
@@ -179,7 +181,7 @@ function nativeKernelsFromEnv(): boolean | undefined {
 
 /** Enables native kernels as `options.nativeKernels` asks; returns the report line. */
 async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackendOptions): Promise<string> {
-  const want = options.nativeKernels ?? nativeKernelsFromEnv() ?? 'auto';
+  const want = nativeKernelsWanted(options);
   if (want === false) {
     disableNativeKernels(backend);
     return `native kernels: off (${options.nativeKernels === false ? 'nativeKernels: false' : 'GANKIT_NATIVE_KERNELS'})`;

@@ -76,6 +76,29 @@ class GraphBuilder {
 
 const roundUp = (n: number, block: number) => Math.ceil(n / block) * block;
 
+/** The NHWC shapes of conv `c`: its input, its filter, and its output (also dy's shape). */
+function convShapes(c: ConvGeometry): { input: number[]; filter: number[]; output: number[] } {
+  const { h, w } = c;
+  return {
+    input: [c.batch, h.in, w.in, c.inChannels],
+    filter: [h.kernel, w.kernel, c.inChannels, c.outChannels],
+    output: [c.batch, h.out, w.out, c.outChannels],
+  };
+}
+
+/** A forward conv's graph: inputs `x` and `w`, output `y` (see {@link convShapes}). */
+function forwardConvGraph(c: ConvGeometry, nodes: OnnxNode[]): OnnxGraph {
+  const shapes = convShapes(c);
+  return {
+    inputs: [
+      { name: 'x', shape: shapes.input },
+      { name: 'w', shape: shapes.filter },
+    ],
+    outputs: [{ name: 'y', shape: shapes.output }],
+    nodes,
+  };
+}
+
 /**
  * A [kh, kw, Ci, Co] filter in MLAS's blocked order for a conv of Ci -> Co channels: both
  * padded with zeros to whole blocks, then [Co/B, Ci/B, kh, kw, B(in), B(out)], which the
@@ -129,14 +152,7 @@ export function conv2dGraph(c: ConvGeometry, block: number): OnnxGraph {
     block,
   );
   g.finish('y', y);
-  return {
-    inputs: [
-      { name: 'x', shape: [c.batch, h.in, w.in, c.inChannels] },
-      { name: 'w', shape: [h.kernel, w.kernel, c.inChannels, c.outChannels] },
-    ],
-    outputs: [{ name: 'y', shape: [c.batch, h.out, w.out, c.outChannels] }],
-    nodes: g.nodes,
-  };
+  return forwardConvGraph(c, g.nodes);
 }
 
 /**
@@ -171,14 +187,7 @@ export function conv2dNchwInputGraph(c: ConvGeometry, block: number): OnnxGraph 
     NCHWC_DOMAIN,
   );
   g.finish('y', g.op('ReorderOutput', [yc], { channels: c.outChannels, channels_last: 1 }, NCHWC_DOMAIN));
-  return {
-    inputs: [
-      { name: 'x', shape: [c.batch, h.in, w.in, ci] },
-      { name: 'w', shape: [h.kernel, w.kernel, ci, c.outChannels] },
-    ],
-    outputs: [{ name: 'y', shape: [c.batch, h.out, w.out, c.outChannels] }],
-    nodes: g.nodes,
-  };
+  return forwardConvGraph(c, g.nodes);
 }
 
 /** One output phase of a strided transposed conv along one axis (see {@link subPixelPhases}). */
@@ -216,17 +225,26 @@ export function subPixelPhases(a: AxisGeometry): { phases: Phase[]; length: numb
   return { phases, length };
 }
 
+/** Whether both axes of `c` split into sub-pixel phases ({@link conv2dBackpropInputGraph} applies). */
+export function hasSubPixelPhases(c: ConvGeometry): boolean {
+  return subPixelPhases(c.h) !== undefined && subPixelPhases(c.w) !== undefined;
+}
+
 /**
  * Conv2DBackpropInput (and conv2dTranspose's forward pass): inputs `dy` [N,Ho,Wo,Co] and `w`
  * [kh,kw,Ci,Co], output `y` [N,H,W,Ci]. One stride-1 NCHWc conv per output phase (sh * sw of
  * them, each over the filter taps that reach that phase, reversed), interleaved. This does the
  * transposed conv's FLOPs once, where a conv over dy dilated with zeros would do s^2 times as
- * many. Undefined where {@link subPixelPhases} is.
+ * many. Only for geometries {@link hasSubPixelPhases} accepts.
  */
-export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGraph | undefined {
+export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGraph {
   const ph = subPixelPhases(c.h);
   const pw = subPixelPhases(c.w);
-  if (ph === undefined || pw === undefined) return undefined;
+  if (ph === undefined || pw === undefined) {
+    throw new RangeError(
+      'conv2dBackpropInputGraph: no sub-pixel phases for this geometry (see hasSubPixelPhases)',
+    );
+  }
   const g = new GraphBuilder();
   const { h, w } = c;
   // the phase convs map dy's Co channels to Ci: reorder the whole filter once into the blocked
@@ -294,12 +312,13 @@ export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGr
     y = g.op('Slice', [y, g.ints([0, 0]), g.ints([h.in, w.in]), g.ints([1, 2])]);
   }
   g.finish('y', y);
+  const shapes = convShapes(c);
   return {
     inputs: [
-      { name: 'dy', shape: [c.batch, h.out, w.out, c.outChannels] },
-      { name: 'w', shape: [h.kernel, w.kernel, c.inChannels, c.outChannels] },
+      { name: 'dy', shape: shapes.output },
+      { name: 'w', shape: shapes.filter },
     ],
-    outputs: [{ name: 'y', shape: [c.batch, h.in, w.in, c.inChannels] }],
+    outputs: [{ name: 'y', shape: shapes.input }],
     nodes: g.nodes,
   };
 }
@@ -351,20 +370,21 @@ export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
   const grads = g.op('Reshape', ['dy', g.ints([c.batch * h.out * w.out, c.outChannels])]);
   const product = g.op('Gemm', [im2col(g, 'x', c), grads], { transA: 1 });
   g.finish('y', g.op('Reshape', [product, g.ints([h.kernel, w.kernel, c.inChannels, c.outChannels])]));
+  const shapes = convShapes(c);
   return {
     inputs: [
-      { name: 'x', shape: [c.batch, h.in, w.in, c.inChannels] },
-      { name: 'dy', shape: [c.batch, h.out, w.out, c.outChannels] },
+      { name: 'x', shape: shapes.input },
+      { name: 'dy', shape: shapes.output },
     ],
-    outputs: [{ name: 'y', shape: [h.kernel, w.kernel, c.inChannels, c.outChannels] }],
+    outputs: [{ name: 'y', shape: shapes.filter }],
     nodes: g.nodes,
   };
 }
 
 /**
- * Conv2D with few input channels (an image's first layer): inputs `x` [N,H,W,Ci] and `w`
- * [kh,kw,Ci,Co], output `y` [N,Ho,Wo,Co], as im2col of x times the filter read as
- * [kh*kw*Ci, Co]. (The blocked conv would pad Ci to a whole block.)
+ * Conv2D where the blocked conv does not fit the channel counts (too few output channels, or
+ * input channels not in whole groups of 4): inputs `x` [N,H,W,Ci] and `w` [kh,kw,Ci,Co],
+ * output `y` [N,Ho,Wo,Co], as im2col of x times the filter read as [kh*kw*Ci, Co].
  */
 export function conv2dIm2colGraph(c: ConvGeometry): OnnxGraph {
   const g = new GraphBuilder();
@@ -372,14 +392,7 @@ export function conv2dIm2colGraph(c: ConvGeometry): OnnxGraph {
   const filter = g.op('Reshape', ['w', g.ints([h.kernel * w.kernel * c.inChannels, c.outChannels])]);
   const product = g.op('MatMul', [im2col(g, 'x', c), filter]);
   g.finish('y', g.op('Reshape', [product, g.ints([c.batch, h.out, w.out, c.outChannels])]));
-  return {
-    inputs: [
-      { name: 'x', shape: [c.batch, h.in, w.in, c.inChannels] },
-      { name: 'w', shape: [h.kernel, w.kernel, c.inChannels, c.outChannels] },
-    ],
-    outputs: [{ name: 'y', shape: [c.batch, h.out, w.out, c.outChannels] }],
-    nodes: g.nodes,
-  };
+  return forwardConvGraph(c, g.nodes);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   conv2dGraph,
   conv2dIm2colGraph,
   conv2dNchwInputGraph,
+  hasSubPixelPhases,
   im2colSize,
   MATMUL_ACTIVATIONS,
   type MatMulActivation,
@@ -248,13 +249,14 @@ export function createNativeConv2DBackpropInput(
     // the phase convs read dy's channels and write the conv input's
     const block = usableBlock(runtime, info.outChannels, info.inChannels);
     const c = geometry(info);
-    const graph = block > 0 ? conv2dBackpropInputGraph(c, block) : undefined;
-    if (graph !== undefined) {
+    if (block > 0 && hasSubPixelPhases(c)) {
       const inputs = [
         { name: 'dy', tensor: dy },
         { name: 'w', tensor: filter },
       ];
-      return runGraph(args, backendName, runtime, 'backpropInput:nchwc', [c, block], () => graph, inputs, [
+      // built only when no session holds this graph yet
+      const build = () => conv2dBackpropInputGraph(c, block);
+      return runGraph(args, backendName, runtime, 'backpropInput:nchwc', [c, block], build, inputs, [
         ...inputShape,
       ]);
     }
