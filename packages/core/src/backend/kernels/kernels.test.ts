@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, restoreOriginalKernels } from './registry.js';
 import {
+  FLAG_PAIRS,
   type InputSpec,
   type KernelCall,
   liveCounts,
@@ -42,12 +43,7 @@ function call(
 const CALLS: KernelCall[] = [];
 
 // BatchMatMul: every transpose combination, batched and broadcast
-for (const [ta, tb] of [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-] as const) {
+for (const [ta, tb] of FLAG_PAIRS) {
   const shapes: Array<[number[], number[]]> = [
     [
       [5, 7],

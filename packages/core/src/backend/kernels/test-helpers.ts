@@ -198,6 +198,14 @@ function outSize(size: number, k: number, s: number, pad: Pad, before: number, a
   return Math.floor((size + before + after - k) / s) + 1;
 }
 
+/** Both values of two flags (transposeA and transposeB, ...): [a, b] for every combination. */
+export const FLAG_PAIRS: ReadonlyArray<readonly [boolean, boolean]> = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
+
 /** One convolution of the parity grid. */
 export interface ConvCase {
   label: string;

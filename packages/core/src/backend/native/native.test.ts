@@ -8,6 +8,7 @@ import { GanError } from '../../errors/gan-error.js';
 import { registerTrainingKernels, restoreOriginalKernels } from '../kernels/registry.js';
 import {
   convCases,
+  FLAG_PAIRS,
   gradCalls,
   type KernelCall,
   liveCounts,
@@ -79,12 +80,7 @@ function productCalls(): KernelCall[] {
   const calls: KernelCall[] = [];
   const [m, k, n] = [33, 129, 257];
   let seed = 500;
-  for (const [ta, tb] of [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const) {
+  for (const [ta, tb] of FLAG_PAIRS) {
     for (const rank of [2, 3]) {
       const shape = (r: number, c: number) => (rank === 3 ? [1, r, c] : [r, c]);
       const a = seeded(ta ? shape(k, m) : shape(m, k), seed++);
@@ -124,12 +120,7 @@ function batchNormCalls(): KernelCall[] {
     [1100, 64],
   ]) {
     const c = shape.at(-1)!;
-    for (const [offset, scale] of [
-      [true, true],
-      [false, true],
-      [true, false],
-      [false, false],
-    ]) {
+    for (const [offset, scale] of FLAG_PAIRS) {
       const inputs: KernelCall['inputs'] = {
         x: seeded(shape, seed++),
         mean: seeded([c], seed++),

@@ -4,6 +4,7 @@ import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  FLAG_PAIRS,
   type InputSpec,
   type KernelCall,
   runOriginalCpu,
@@ -155,12 +156,7 @@ function matMulCalls(): KernelCall[] {
     [2, 1, 49, 1],
   ];
   for (const [b, m, k, n] of shapes) {
-    for (const [ta, tb] of [
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ] as const) {
+    for (const [ta, tb] of FLAG_PAIRS) {
       calls.push({
         label: `BatchMatMul [${b},${m},${k}]x[${b},${k},${n}] transpose ${ta} ${tb}`,
         kernelName: 'BatchMatMul',
