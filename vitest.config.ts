@@ -18,7 +18,7 @@ class SlowFirstSequencer extends BaseSequencer {
 // the `@gankit/source` export condition, so tests never wait for a build.
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: ['packages/*', 'tooling'],
     sequence: { sequencer: SlowFirstSequencer },
     // vitest's default (cores - 1) is one worker on a 2-core machine: every file would run in
     // turn; two workers run the two slow training files side by side (each uses one thread)

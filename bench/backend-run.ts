@@ -1,6 +1,6 @@
-import { registerTrainingKernels } from '../packages/core/src/backend/kernels/index.js';
-import { formatBackendReport, setupBackend } from '../packages/core/src/backend/setup.js';
-import { wasmThreadsStatus } from '../packages/core/src/backend/threads/index.js';
+import { registerTrainingKernels } from '../packages/backend/src/kernels/index.js';
+import { formatBackendReport, setupBackend } from '../packages/backend/src/setup.js';
+import { wasmThreadsStatus } from '../packages/backend/src/threads/index.js';
 import { buildDcganBench } from './dcgan-step.js';
 import { benchKernels, type KernelResult } from './kernels.js';
 import { median, othersMeter, timeIt } from './timing.js';

@@ -1,4 +1,4 @@
-import { dcganDiscriminator, dcganGenerator } from '../packages/core/src/architectures/dcgan.js';
+import { dcganDiscriminator, dcganGenerator } from '../packages/models/src/architectures/dcgan.js';
 import { BENCH_SHAPE, type DcganShape } from './flops.js';
 import { type TfCore, type TfLayers, tf } from './tf.js';
 
@@ -30,7 +30,7 @@ function variablesOf(model: TfLayers.LayersModel): Variable[] {
 }
 
 /**
- * Builds the benchmark DCGAN with @gankit/core's architectures: G = dense(100 -> 7*7*128) - BN -
+ * Builds the benchmark DCGAN with @gankit/models' architectures: G = dense(100 -> 7*7*128) - BN -
  * ReLU - reshape - convT(128->64, k4 s2) - BN - ReLU - convT(64->1, k4 s2) - tanh; D = conv(1->64,
  * k4 s2) - LReLU(0.2) - conv(64->128, k4 s2) - LReLU(0.2) - flatten - dense(1). Adam(2e-4, 0.5).
  */

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBackendReport, setupBackend } from '../packages/core/src/backend/setup.js';
+import { formatBackendReport, setupBackend } from '../packages/backend/src/setup.js';
 import { buildDcganBench } from './dcgan-step.js';
 import { dcganStepFlops } from './flops.js';
 import { buildSrganBench, SR_BENCH_SHAPE, type SrganShape } from './srgan-step.js';

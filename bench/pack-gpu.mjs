@@ -21,14 +21,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(process.argv[2] ?? join(root, '.gpu-bench'));
-const coreRequire = createRequire(join(root, 'packages/core/package.json'));
+const coreRequire = createRequire(join(root, 'packages/backend/package.json'));
 // esbuild comes with tsup (pnpm keeps it beside tsup's real path)
 const { build } = createRequire(realpathSync(join(root, 'node_modules/tsup/package.json')))('esbuild');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-// bench/tf.ts finds tfjs through @gankit/core's install at run time; in the bundle it is static
+// bench/tf.ts finds tfjs through @gankit/backend's install at run time; in the bundle it is static
 const staticTf = {
   name: 'static-tf',
   setup(b) {
@@ -45,7 +45,7 @@ await build({
   format: 'esm',
   target: 'node20',
   conditions: ['@gankit/source'],
-  nodePaths: [join(root, 'packages/core/node_modules')],
+  nodePaths: [join(root, 'packages/backend/node_modules')],
   // the native and wasm backends are not used on the GPU machine; sharp (images) neither
   external: [
     'webgpu',

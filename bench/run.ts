@@ -7,14 +7,14 @@
  * Options: --only webgpu,native,wasm-threads,wasm,cpu  --allow-software (webgpu on a software adapter)  --steps N (timed steps, default 10, at least 10)
  *          --cpu-steps N (timed steps on the pure-JS cpu backend, default 3: ~20 s each)
  *          --threads N (wasm-threads, default: available cores)  --skip-pytorch  --json FILE
- *          --default-malloc (do not give the processes @gankit/core's MALLOC_TUNING)
+ *          --default-malloc (do not give the processes @gankit/backend's MALLOC_TUNING)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MALLOC_TUNING } from '../packages/core/src/backend/native/malloc.js';
+import { MALLOC_TUNING } from '../packages/backend/src/native/malloc.js';
 import { type BackendOutcome, type BenchBackend, runBackend } from './backend-run.js';
 import { dcganStepFlops } from './flops.js';
 import { tfjsVersions } from './tf.js';
@@ -200,7 +200,7 @@ function runPytorch(steps: number, threads: number, baseEnv: NodeJS.ProcessEnv):
 }
 
 function otherBackends(): string[] {
-  const req = createRequire(new URL('../packages/core/package.json', import.meta.url));
+  const req = createRequire(new URL('../packages/backend/package.json', import.meta.url));
   const lines: string[] = [];
   for (const [name, pkg] of [
     ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],

@@ -1,9 +1,9 @@
+import { SeededRandom } from '../packages/core/src/random/seeded-random.js';
+import { SRGAN_VGG_TAP, vgg19 } from '../packages/encoders/src/index.js';
 import {
   srganDiscriminator,
   srresnetGenerator,
-} from '../packages/core/src/architectures/super-resolution.js';
-import { SeededRandom } from '../packages/core/src/random/seeded-random.js';
-import { SRGAN_VGG_TAP, vgg19 } from '../packages/encoders/src/index.js';
+} from '../packages/models/src/architectures/super-resolution.js';
 import type { PairedBatch, Strategy } from '../packages/trainers/src/index.js';
 import { srganStrategy } from '../packages/trainers/src/index.js';
 import { type TfCore, tf } from './tf.js';

@@ -2,13 +2,13 @@ import { createRequire } from 'node:module';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 
-// bench/ has no dependencies of its own: tfjs comes from @gankit/core's install, through the
+// bench/ has no dependencies of its own: tfjs comes from @gankit/backend's install, through the
 // same files its source imports, so there is one tfjs engine in the process.
-const coreRequire = createRequire(new URL('../packages/core/package.json', import.meta.url));
+const coreRequire = createRequire(new URL('../packages/backend/package.json', import.meta.url));
 
-/** tfjs-core, as @gankit/core resolves it. */
+/** tfjs-core, as @gankit/backend resolves it. */
 export const tf = coreRequire('@tensorflow/tfjs-core') as typeof TfCore;
-/** tfjs-layers, as @gankit/core resolves it (also registers every op's gradient). */
+/** tfjs-layers, as @gankit/backend resolves it (also registers every op's gradient). */
 export const tfl = coreRequire('@tensorflow/tfjs-layers') as typeof TfLayers;
 
 /** Version strings of the tfjs packages in use. */

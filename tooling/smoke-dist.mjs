@@ -6,10 +6,14 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const expected = {
   core: 'GanError',
+  backend: 'setupBackend',
+  models: 'dcganGenerator',
+  data: 'loadFashionMnist',
   losses: 'getAdversarialLoss',
   encoders: 'cnnEncoder',
   trainers: 'Trainer',
   metrics: 'modeCoverage',
+  families: 'train',
   cli: 'runCli',
 };
 let failed = false;

@@ -62,3 +62,20 @@ export function compileExample(code: string, modules: Record<string, unknown>, i
   const body = new Fn('require', 'exports', 'module', js);
   return () => body(require, {}, { exports: {} });
 }
+
+/**
+ * The runnable examples of a README: every code block fenced as ```ts (blocks fenced
+ * otherwise, such as ```sh or ```text, are not run).
+ */
+export function readmeExamples(file: string, root: string): TsdocExample[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m, i) => ({
+    name: `${relative(root, file)}: example ${i + 1}`,
+    code: m[1]!,
+  }));
+}

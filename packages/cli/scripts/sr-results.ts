@@ -1,22 +1,15 @@
 /**
  * Builds the super-resolution comparison of docs/super-resolution.md from trained runs:
  *   node --conditions=@gankit/source --import tsx packages/cli/scripts/sr-results.ts OUT_DIR name=runDir...
- * Scores every run with `gankit eval` (scikit-image's sample photos, PSNR/SSIM on Y with a
+ * Scores every run as `gankit eval` does (scikit-image's sample photos, PSNR/SSIM on Y with a
  * border of `scale` pixels cut; all runs must share one scale), prints a markdown table, and writes OUT_DIR/sr-crops-x{scale}.png: the same
  * crop of each photo as bicubic, each run's output, and the ground truth, side by side.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  loadImage,
-  loadModel,
-  type RawImage,
-  resizeBicubic,
-  saveImage,
-  setupBackend,
-  tiledUpscale,
-} from '@gankit/core';
-import { type EvalRow, evalCommand, SKIMAGE_EVAL_IMAGES } from '../src/commands/evaluate.js';
+import { setupBackend } from '@gankit/backend';
+import { loadImage, loadModel, type RawImage, resizeBicubic, saveImage, tiledUpscale } from '@gankit/data';
+import { evaluateRun, SKIMAGE_EVAL_IMAGES, type SrEvalRow } from '@gankit/families';
 
 const [outDir, ...specs] = process.argv.slice(2);
 if (!outDir || specs.length === 0) throw new Error('usage: sr-results.ts OUT_DIR name=runDir ...');
@@ -33,9 +26,9 @@ const scales = runs.map(
 );
 const scale = scales[0]!;
 if (scales.some((s) => s !== scale)) throw new Error(`runs of different scales: ${scales.join(', ')}`);
-const results: { name: string; dir: string; rows: EvalRow[] }[] = [];
+const results: { name: string; dir: string; rows: SrEvalRow[] }[] = [];
 for (const run of runs)
-  results.push({ ...run, rows: await evalCommand(run.dir, { backend: 'wasm' }, () => {}) });
+  results.push({ ...run, rows: (await evaluateRun(run.dir, { backend: 'wasm' })).rows as SrEvalRow[] });
 const rows = results[0]!.rows;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const header = ['image', 'bicubic', ...results.map((r) => r.name)];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { MALLOC_TUNING, mallocTuned } from '@gankit/core';
+import { MALLOC_TUNING, mallocTuned } from '@gankit/backend';
 import { runCli } from './program.js';
 
 // glibc reads its malloc settings at start-up: start again with MALLOC_TUNING (see its docs;

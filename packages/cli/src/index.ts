@@ -1,10 +1,7 @@
 /**
- * The `gankit` command line: `train`, `sample`, `info`, `presets`, composed from the gankit
- * packages. Import it to embed the CLI or to read the presets.
+ * The `gankit` command line: `train`, `resume`, `sample`, `upscale`, `eval`, `info`,
+ * `presets`, composed from the gankit packages. It parses flags, looks families up in
+ * `@gankit/families` and prints; everything it runs is a library function there.
  * @packageDocumentation
  */
-export type { Preset } from './config/presets.js';
-export { getPreset, PRESETS } from './config/presets.js';
-export type { TrainConfig } from './config/schema.js';
-export { parseTrainConfig, trainConfigSchema } from './config/schema.js';
 export { createProgram, runCli } from './program.js';

@@ -3,11 +3,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { encodeImageGrid, loadImage, loadModel, saveImage, saveModel } from '@gankit/core';
+import { encodeImageGrid, loadImage, loadModel, saveImage, saveModel } from '@gankit/data';
+import { listPresets } from '@gankit/families';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PRESETS } from './config/presets.js';
 import { createProgram, runCli } from './program.js';
 
 let tmp: string;
@@ -99,7 +99,7 @@ describe('gankit CLI errors', () => {
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
     expect(r.out.join('\n')).toMatch(/^wgan-gp-ring8 +WGAN-GP \(Gulrajani et al\. 2017/m);
-    expect(r.out).toHaveLength(Object.keys(PRESETS).length);
+    expect(r.out).toHaveLength(listPresets().length);
     for (const line of r.out) expect(line.split(/ {2,}/)).toHaveLength(2);
   });
 

@@ -1,4 +1,8 @@
-import { BACKEND_CHOICES, type BackendChoice, GanError } from '@gankit/core';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import { listPresets } from '@gankit/families';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { evalCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
@@ -7,7 +11,6 @@ import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
-import { PRESETS } from './config/presets.js';
 
 const THREADS_HELP = "CPU threads: the native kernels' or, without them, wasm's (default: every core)";
 
@@ -27,12 +30,23 @@ function backend(value: string): BackendChoice {
   return value as BackendChoice;
 }
 
-function preset(value: string): string {
-  if (!(value in PRESETS))
-    throw new InvalidArgumentError(
-      `unknown preset '${value}'; valid presets: ${Object.keys(PRESETS).join(', ')}`,
-    );
-  return value;
+const PLUGIN_HELP = 'module that registers more families (a path or a package name; repeatable)';
+
+/**
+ * Imports the modules named by `--plugin`, so the families they define are registered before
+ * any preset or run is looked up. Plugins come only from the command line, never from a config.
+ */
+async function loadPlugins(plugins: string[] | undefined): Promise<void> {
+  for (const plugin of plugins ?? []) {
+    const isPath = plugin.startsWith('.') || path.isAbsolute(plugin);
+    try {
+      await import(isPath ? pathToFileURL(path.resolve(plugin)).href : plugin);
+    } catch (e) {
+      throw new GanError('IO_ERROR', `--plugin ${plugin}: cannot import it (${(e as Error).message})`, {
+        cause: e,
+      });
+    }
+  }
 }
 
 const optionNames = (cmd: Command) => cmd.options.map((o: Option) => o.long ?? o.short).join(', ');
@@ -51,7 +65,12 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
   const train = program
     .command('train')
     .description('train a preset into a run folder (sample grids, checkpoints, the final generator)')
-    .requiredOption('--preset <name>', `preset to train (${Object.keys(PRESETS).join(', ')})`, preset)
+    .requiredOption(
+      '--preset <name>',
+      `preset to train (${listPresets()
+        .map((p) => p.name)
+        .join(', ')}, or one a plugin defines)`,
+    )
     .option('--steps <n>', 'training steps', int(1))
     .option('--batch-size <n>', 'images per batch', int(1))
     .option('--seed <n>', 'seed of initialisation, data order and latents', int(0))
@@ -63,7 +82,15 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       "override a config value, e.g. --set latent.latentWeight=0 (see the run's config.json for paths)",
     )
     .option('--threads <n>', THREADS_HELP, int(1))
-    .action(async (opts) => {
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async ({ plugin, ...opts }) => {
+      await loadPlugins(plugin);
+      const presets = listPresets().map((p) => p.name);
+      if (!presets.includes(opts.preset)) {
+        train.error(`error: unknown preset '${opts.preset}'; valid presets: ${presets.join(', ')}`, {
+          code: 'commander.invalidArgument',
+        });
+      }
       await trainCommand(opts, log);
     });
 
@@ -73,7 +100,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .argument('<runDir>', 'run folder')
     .option('--steps <n>', 'train N more steps (default: up to the step count in its config)', int(1))
     .option('--threads <n>', THREADS_HELP, int(1))
-    .action(async (runDir: string, opts) => {
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async (runDir: string, { plugin, ...opts }) => {
+      await loadPlugins(plugin);
       await resumeCommand(runDir, opts, log);
     });
 
@@ -92,7 +121,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       backend,
       'auto' as BackendChoice,
     )
-    .action(async (opts) => {
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async ({ plugin, ...opts }) => {
+      await loadPlugins(plugin);
       await sampleCommand(opts, log);
     });
 
@@ -111,7 +142,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       'auto' as BackendChoice,
     )
     .option('--threads <n>', THREADS_HELP, int(1))
-    .action(async (image: string, opts) => {
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async (image: string, { plugin, ...opts }) => {
+      await loadPlugins(plugin);
       await upscaleCommand(image, opts, log);
     });
 
@@ -132,7 +165,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       'auto' as BackendChoice,
     )
     .option('--threads <n>', THREADS_HELP, int(1))
-    .action(async (runDir: string, images: string[], opts) => {
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async (runDir: string, images: string[], { plugin, ...opts }) => {
+      await loadPlugins(plugin);
       await evalCommand(runDir, { ...opts, ...(images.length ? { images } : {}) }, log);
     });
 
@@ -149,13 +184,17 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       await infoCommand(opts, log);
     });
 
-  program
+  const presets = program
     .command('presets')
     .description('list the presets with a one-line description')
-    .action(() => presetsCommand(log));
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async ({ plugin }) => {
+      await loadPlugins(plugin);
+      presetsCommand(log);
+    });
 
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, resume, sample, upscale, evaluate, info]) {
+  for (const cmd of [train, resume, sample, upscale, evaluate, info, presets]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) =>

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadImage, saveImage } from '@gankit/core';
+import { loadImage, saveImage } from '@gankit/data';
+import type { SrEvalRow } from '@gankit/families';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCommand } from './commands/evaluate.js';
 import { trainCommand } from './commands/train.js';
@@ -51,9 +52,12 @@ describe('supervised presets from the CLI', () => {
     const data = new Uint8Array(44 * 36 * 3).map((_, i) => 128 + Math.round(100 * Math.sin(i / 50)));
     await saveImage({ data, width: 44, height: 36, channels: 3 }, photo);
     const lines: string[] = [];
-    const rows = await evalCommand(path.join(tmp, 'srresnet-x4'), { images: [photo], backend: 'cpu' }, (l) =>
-      lines.push(l),
+    const result = await evalCommand(
+      path.join(tmp, 'srresnet-x4'),
+      { images: [photo], backend: 'cpu' },
+      (l) => lines.push(l),
     );
+    const rows = result.rows as SrEvalRow[];
     expect(rows).toHaveLength(1);
     expect(rows[0]!.size).toEqual([44, 36]);
     for (const v of [rows[0]!.bicubic.psnr, rows[0]!.model.psnr]) expect(v).toBeGreaterThan(5);
@@ -63,6 +67,6 @@ describe('supervised presets from the CLI', () => {
     expect(saved.rows[0].image).toBe('photo.png');
     await expect(
       evalCommand(path.join(tmp, 'pix2pix-edges'), { images: [photo], backend: 'cpu' }, () => {}),
-    ).rejects.toThrow("is a 'pix2pix' run; eval scores super-resolution runs");
+    ).rejects.toThrow("is a 'pix2pix' run, and that family has no evaluation yet");
   });
 });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadImage, saveImage } from '@gankit/core';
+import { loadImage, saveImage } from '@gankit/data';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/program.js';
 
@@ -75,7 +75,7 @@ const cwd = process.cwd();
 beforeAll(async () => {
   scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'gankit-doc-commands-'));
   // the README's upscale example reads photo.jpg from the working directory
-  const crop = path.join(root, 'packages/core/data/sr-crops/garden-3.png');
+  const crop = path.join(root, 'packages/data/data/sr-crops/garden-3.png');
   await saveImage(await loadImage(crop), path.join(scratch, 'photo.jpg'));
 });
 afterAll(async () => {

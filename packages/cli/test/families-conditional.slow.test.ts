@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadImage } from '@gankit/core';
+import { loadImage } from '@gankit/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainPreset } from './train-preset.js';
 

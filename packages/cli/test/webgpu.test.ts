@@ -4,7 +4,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GanError, loadImage, saveImage, setupBackend } from '@gankit/core';
+import { setupBackend } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import { loadImage, saveImage } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleCommand } from '../src/commands/sample.js';

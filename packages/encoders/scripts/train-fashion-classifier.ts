@@ -10,14 +10,14 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerTrainingKernels } from '@gankit/backend';
 import {
   BatchSampler,
   DEFAULT_FASHION_MNIST_DIR,
   type ImageDataset,
   loadFashionMnist,
-  registerTrainingKernels,
   toTensorBatch,
-} from '@gankit/core';
+} from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ClassifierEncoder, fashionClassifier, saveEncoder } from '../src/index.js';
 

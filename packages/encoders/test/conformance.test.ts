@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { registerTrainingKernels } from '@gankit/core';
+import { registerTrainingKernels } from '@gankit/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll } from 'vitest';
 import {

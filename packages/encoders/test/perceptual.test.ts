@@ -1,7 +1,7 @@
 // The perceptual loss of @gankit/losses runs on gankit's encoders: a truncated VGG (frozen, as
 // SRGAN uses it) and a learned CNN encoder (trainable, as the latent-regularized GAN's E).
 import '@tensorflow/tfjs-backend-cpu';
-import { registerTrainingKernels } from '@gankit/core';
+import { registerTrainingKernels } from '@gankit/backend';
 import { perceptualLoss } from '@gankit/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -64,6 +64,7 @@ export type {
 } from './latent/latent-regularization.js';
 export { latentDistance, lipschitzHinge } from './latent/latent-regularization.js';
 export type {
+  CatalogLossDeclaration,
   ContentLoss,
   CriticPenalty,
   FeatureMatchingLoss,
@@ -71,6 +72,7 @@ export type {
   LatentDistanceLoss,
   LipschitzHingeLoss,
   LossCatalog,
+  LossDeclaration,
   LossDefinition,
   LossInfo,
   LossKind,
@@ -83,8 +85,16 @@ export type {
   LossSpec,
   MatchingAwareLoss,
   NoOptions,
+  OptionCheck,
 } from './registry/catalog.js';
-export { getLoss, getLossInfo, listLosses, registerLoss, resolveLoss } from './registry/catalog.js';
+export {
+  defineLoss,
+  getLoss,
+  getLossInfo,
+  listLosses,
+  registerLoss,
+  resolveLoss,
+} from './registry/catalog.js';
 export type {
   Critic,
   GradientPenaltyOptions,

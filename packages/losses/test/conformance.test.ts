@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { spectralNormalization } from '@gankit/core';
+import { spectralNormalization } from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, it } from 'vitest';

@@ -4,10 +4,15 @@ import * as core from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileExample, sourceFiles, tsdocExamples } from '../../../tooling/tsdoc-examples.js';
+import {
+  compileExample,
+  readmeExamples,
+  sourceFiles,
+  tsdocExamples,
+} from '../../../tooling/tsdoc-examples.js';
 import * as losses from '../src/index.js';
 
-// Every @example in the package's TSDoc (and in the spectral-norm layer it owns in core) runs.
+// Every @example in the package's TSDoc, and every ```ts block of its README, runs.
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -18,9 +23,10 @@ const modules: Record<string, unknown> = {
   '@tensorflow/tfjs-layers': tfl,
 };
 
-const all = [...sourceFiles(join(root, 'src')), join(root, '../core/src/layers/spectral-norm.ts')].flatMap(
-  (f) => tsdocExamples(f, root),
-);
+const all = [
+  ...sourceFiles(join(root, 'src')).flatMap((f) => tsdocExamples(f, root)),
+  ...readmeExamples(join(root, 'README.md'), root),
+];
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

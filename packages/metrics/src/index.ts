@@ -9,6 +9,25 @@ export type {
 } from './class-fidelity/class-fidelity.js';
 export { classFidelity } from './class-fidelity/class-fidelity.js';
 export type {
+  FeatureStatisticsJSON,
+  FeatureStatisticsOptions,
+} from './generative/feature-statistics.js';
+export { FeatureStatistics } from './generative/feature-statistics.js';
+export type { FeatureInput, FlatFeatures } from './generative/features.js';
+export type { FrechetDistance } from './generative/fid.js';
+export { fid, frechetDistance } from './generative/fid.js';
+export type { InceptionScore, InceptionScoreOptions } from './generative/inception-score.js';
+export { inceptionScore } from './generative/inception-score.js';
+export type { KernelInceptionDistance, KernelInceptionDistanceOptions } from './generative/kid.js';
+export { kid } from './generative/kid.js';
+export type {
+  DensityCoverage,
+  DensityCoverageOptions,
+  PrecisionRecall,
+  PrecisionRecallOptions,
+} from './generative/precision-recall.js';
+export { densityCoverage, precisionRecall } from './generative/precision-recall.js';
+export type {
   ImageQualityOptions,
   ImageQualityScore,
   SsimOptions,

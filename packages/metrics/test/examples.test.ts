@@ -1,31 +1,41 @@
-// Every @example in the package's TSDoc runs (inside an async function, so examples may await).
+// Every @example in the package's TSDoc, and every ```ts block of its README, runs (inside an async function, so examples may await).
 import '@tensorflow/tfjs-backend-cpu';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import * as backend from '@gankit/backend';
 import * as core from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileExample, sourceFiles, tsdocExamples } from '../../../tooling/tsdoc-examples.js';
+import {
+  compileExample,
+  readmeExamples,
+  sourceFiles,
+  tsdocExamples,
+} from '../../../tooling/tsdoc-examples.js';
 import * as pkg from '../src/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
 const modules: Record<string, unknown> = {
   '@gankit/metrics': pkg,
+  '@gankit/backend': backend,
   '@gankit/core': core,
   '@tensorflow/tfjs-core': tf,
   '@tensorflow/tfjs-layers': tfl,
 };
-const all = sourceFiles(join(root, 'src')).flatMap((f) => tsdocExamples(f, root));
+const all = [
+  ...sourceFiles(join(root, 'src')).flatMap((f) => tsdocExamples(f, root)),
+  ...readmeExamples(join(root, 'README.md'), root),
+];
 
 // examples that write files do so relative to the working directory: run them in a scratch one
 const cwd = process.cwd();
 let scratch: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  core.registerTrainingKernels('cpu');
+  backend.registerTrainingKernels('cpu');
   scratch = await fs.mkdtemp(join(os.tmpdir(), 'gankit-examples-'));
   process.chdir(scratch);
 });

@@ -45,5 +45,5 @@ export { latentRegularizedStrategy } from './strategies/latent-regularized.js';
 export type { PairedBatch } from './strategies/paired.js';
 export type { Pix2pixStrategyOptions } from './strategies/pix2pix.js';
 export { pix2pixStrategy } from './strategies/pix2pix.js';
-export type { ContentLoss, SrganStrategyOptions } from './strategies/srgan.js';
+export type { PixelLossName, SrganStrategyOptions } from './strategies/srgan.js';
 export { srganStrategy } from './strategies/srgan.js';

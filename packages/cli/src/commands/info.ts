@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { type BackendChoice, formatBackendReport, setupBackend } from '@gankit/core';
+import { type BackendChoice, formatBackendReport, setupBackend } from '@gankit/backend';
 
 const require = createRequire(import.meta.url);
 

@@ -1,7 +1,8 @@
-import { PRESETS } from '../config/presets.js';
+import { listPresets } from '@gankit/families';
 
 /** `gankit presets`: every preset with its one-line description. */
 export function presetsCommand(log: (line: string) => void): void {
-  const width = Math.max(...Object.keys(PRESETS).map((n) => n.length));
-  for (const [name, preset] of Object.entries(PRESETS)) log(`${name.padEnd(width)}  ${preset.description}`);
+  const presets = listPresets();
+  const width = Math.max(...presets.map((p) => p.name.length));
+  for (const preset of presets) log(`${preset.name.padEnd(width)}  ${preset.description}`);
 }

@@ -1,7 +1,4 @@
-import * as path from 'node:path';
-import { GanError } from '@gankit/core';
-import { readRunConfig } from '../run/run-dir.js';
-import { buildRun, runTraining } from './train.js';
+import { resume } from '@gankit/families';
 
 /** Flags of `gankit resume`. */
 export interface ResumeFlags {
@@ -11,33 +8,11 @@ export interface ResumeFlags {
   threads?: number;
 }
 
-/**
- * `gankit resume <runDir>`: restores the latest checkpoint (weights, optimizer slots, random
- * state, data position) and continues training exactly where it stopped.
- */
+/** `gankit resume <runDir>`: continues a run from its latest checkpoint, exactly. */
 export async function resumeCommand(
-  runDirArg: string,
+  runDir: string,
   flags: ResumeFlags,
   log: (line: string) => void,
 ): Promise<void> {
-  const runDir = path.resolve(runDirArg);
-  const config = await readRunConfig(runDir);
-  const run = await buildRun(config, runDir, log, flags.threads);
-  const step = await run.trainer.restore();
-  if (step === undefined) {
-    run.strategy.dispose();
-    throw new GanError(
-      'IO_ERROR',
-      `resume: ${runDir} has no checkpoint yet; start it again with 'gankit train'`,
-    );
-  }
-  const target = flags.steps !== undefined ? step + flags.steps : config.training.steps;
-  if (target <= step) {
-    run.strategy.dispose();
-    log(`resume: ${runDir} is already at step ${step} of ${target}; pass --steps N to train N more`);
-    return;
-  }
-  run.trainer.setTotalSteps(target);
-  log(`resume: ${runDir} from step ${step} to ${target}`);
-  await runTraining(run, runDir, log);
+  await resume(runDir, { ...flags, log });
 }

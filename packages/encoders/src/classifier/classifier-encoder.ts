@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import {
   checkInteger,
   checkNumber,
-  FASHION_MNIST_CLASS_NAMES,
   formatShape,
   GanError,
   registerSerializable,
   SeededRandom,
 } from '@gankit/core';
+import { FASHION_MNIST_CLASS_NAMES } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkEncoderInput, type EncodeOptions, type Encoder, type EncoderInputSpec } from '../encoder.js';
@@ -374,7 +374,7 @@ export function fashionClassifierDir(): string {
  * @throws GanError `IO_ERROR` when the weights are missing, `INVALID_DATA` when corrupted
  * @example
  * ```ts
- * import { loadFashionMnist, toTensorBatch } from '@gankit/core';
+ * import { loadFashionMnist, toTensorBatch } from '@gankit/data';
  * import { loadFashionClassifier } from '@gankit/encoders';
  * const clf = await loadFashionClassifier();
  * const test = await loadFashionMnist({ dir: 'bundled', split: 'test' });

@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GanError, loadFashionMnist, registerTrainingKernels, toTensorBatch } from '@gankit/core';
+import { registerTrainingKernels } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import { loadFashionMnist, toTensorBatch } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

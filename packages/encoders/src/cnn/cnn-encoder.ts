@@ -1,4 +1,5 @@
-import { checkInteger, GanError, registerSerializable, resize2d, SeededRandom } from '@gankit/core';
+import { checkInteger, GanError, registerSerializable, SeededRandom } from '@gankit/core';
+import { resize2d } from '@gankit/models';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkEncoderInput, type EncodeOptions, type Encoder, type EncoderInputSpec } from '../encoder.js';

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { deserialize, GanError, registryKey, type SerializableClass, saveModel } from '@gankit/core';
+import { deserialize, GanError, registryKey, type SerializableClass } from '@gankit/core';
+import { saveModel } from '@gankit/data';
 import type { EncoderBase } from '../encoder.js';
 import { readWeightFile } from '../internal/weight-file.js';
 import { assignWeights } from './weights.js';

@@ -1,4 +1,5 @@
-import { BatchSampler, checkInteger, checkNumber, formatShape, GanError } from '@gankit/core';
+import { checkInteger, checkNumber, formatShape, GanError } from '@gankit/core';
+import { BatchSampler } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Encoder, EncoderOutput } from '../encoder.js';
 import type { CaptionEncoder } from './caption-encoder.js';

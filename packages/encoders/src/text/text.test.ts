@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { deserialize, GanError, registerTrainingKernels } from '@gankit/core';
+import { registerTrainingKernels } from '@gankit/backend';
+import { deserialize, GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

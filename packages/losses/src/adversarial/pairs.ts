@@ -132,13 +132,3 @@ export function hingeLoss(options?: HingeOptions): AdversarialLoss {
     generator: hingeGeneratorLoss,
   });
 }
-
-/** The pairs with default options, as the registry holds them. */
-export const DEFAULT_PAIRS: readonly AdversarialLoss[] = [
-  minimaxLoss,
-  nonSaturatingLoss,
-  leastSquaresLoss(),
-  hingeLoss(),
-  wassersteinLoss,
-  relativisticAverageLoss,
-];

@@ -1,9 +1,12 @@
 import { GanError } from '@gankit/core';
 import { describe } from '../internal/validate.js';
-import { DEFAULT_PAIRS } from './pairs.js';
+import { getLoss, listLosses } from '../registry/catalog.js';
+import { addLoss, defineLoss, isLossPair } from '../registry/registry.js';
 import type { AdversarialLoss } from './types.js';
 
 export type { AdversarialLoss } from './types.js';
+
+// Views of the adversarial entries of the one loss registry (../registry/catalog.ts).
 
 /** Names of the built-in adversarial losses. @category Adversarial losses */
 export type AdversarialLossName =
@@ -14,13 +17,13 @@ export type AdversarialLossName =
   | 'wasserstein'
   | 'relativistic-average';
 
-const registry = new Map<string, AdversarialLoss>(DEFAULT_PAIRS.map((p) => [p.name, p]));
-
 /**
- * Looks up an adversarial loss pair by name.
+ * Looks up an adversarial loss pair by name, with default options (the registry's `adversarial` entries).
+ * Which lookup: configs go through `resolveLoss(spec, 'adversarial')`, code imports the pair
+ * (`hingeLoss({ margin: 2 })`); this is the name-only form trainers take as their `loss` option.
  * @param name - a built-in name (`minimax`, `non-saturating`, `lsgan`, `hinge`, `wasserstein`,
- *   `relativistic-average`) or one added with {@link registerAdversarialLoss}
- * @returns the loss pair (with default options; use `getLoss(name, options)` for others)
+ *   `relativistic-average`) or one added with {@link registerAdversarialLoss} or `registerLoss`
+ * @returns the loss pair (with default options; use `resolveLoss([name, options])` for others)
  * @throws GanError `UNKNOWN_NAME` listing the valid names
  * @example
  * ```ts
@@ -30,18 +33,18 @@ const registry = new Map<string, AdversarialLoss>(DEFAULT_PAIRS.map((p) => [p.na
  * @category Adversarial losses
  */
 export function getAdversarialLoss(name: AdversarialLossName | (string & {})): AdversarialLoss {
-  const loss = registry.get(name);
-  if (!loss) {
+  const names = listAdversarialLosses();
+  if (!names.includes(name)) {
     throw new GanError(
       'UNKNOWN_NAME',
-      `getAdversarialLoss: unknown adversarial loss ${describe(name)}; valid names: ${[...registry.keys()].join(', ')}`,
+      `getAdversarialLoss: unknown adversarial loss ${describe(name)}; valid names: ${names.join(', ')}`,
     );
   }
-  return loss;
+  return getLoss(name as AdversarialLossName);
 }
 
 /**
- * @returns the names of every registered adversarial loss
+ * @returns the names of every registered adversarial loss (`listLosses('adversarial')`)
  * @example
  * ```ts
  * import { listAdversarialLosses } from '@gankit/losses';
@@ -50,12 +53,12 @@ export function getAdversarialLoss(name: AdversarialLossName | (string & {})): A
  * @category Adversarial losses
  */
 export function listAdversarialLosses(): string[] {
-  return [...registry.keys()];
+  return listLosses('adversarial');
 }
 
 /**
- * Adds a user-defined adversarial loss pair to the registry, so configs can name it (also
- * through `getLoss` and `resolveLoss`).
+ * Adds a user-defined adversarial loss pair to the registry, as an `adversarial` entry without
+ * options, so configs can name it (through `resolveLoss`, `getLoss` and `getAdversarialLoss`).
  * @param loss - the pair, with a unique name
  * @throws GanError `INVALID_ARGUMENT` when the name is taken or the pair is malformed
  * @example
@@ -71,26 +74,19 @@ export function listAdversarialLosses(): string[] {
  * @category Adversarial losses
  */
 export function registerAdversarialLoss(loss: AdversarialLoss): void {
-  if (
-    loss == null ||
-    typeof loss.name !== 'string' ||
-    loss.name.length === 0 ||
-    typeof loss.discriminator !== 'function' ||
-    typeof loss.generator !== 'function'
-  ) {
+  if (!isLossPair(loss) || typeof loss.name !== 'string' || loss.name.length === 0) {
     throw new GanError(
       'INVALID_ARGUMENT',
       `registerAdversarialLoss: loss must have a name and discriminator and generator functions, got ${describe(loss)}`,
     );
   }
-  if (registry.has(loss.name) || reservedNames.has(loss.name)) {
-    throw new GanError(
-      'INVALID_ARGUMENT',
-      `registerAdversarialLoss: the name '${loss.name}' is already registered`,
-    );
-  }
-  registry.set(loss.name, loss);
+  addLoss(
+    'registerAdversarialLoss',
+    defineLoss({
+      name: loss.name,
+      kind: 'adversarial',
+      description: loss.description ?? '',
+      bind: () => loss,
+    }),
+  );
 }
-
-/** Names taken by non-adversarial losses (kept in sync by the general registry). */
-export const reservedNames = new Set<string>();

@@ -131,6 +131,46 @@ export function choiceOption<T extends string>(
   return v as T;
 }
 
+/** A boolean, or the default. */
+export function booleanOption(fn: string, name: string, value: unknown, fallback: boolean): boolean {
+  const v = value ?? fallback;
+  if (typeof v !== 'boolean') {
+    throw new GanError('INVALID_ARGUMENT', `${fn}: ${name} must be a boolean, got ${describe(value)}`);
+  }
+  return v;
+}
+
+/**
+ * Checks of the options of catalogue entries (`defineLoss`), `(fn, key, value)`: each throws a
+ * GanError naming `fn` and `key` for a bad value and lets an absent one (`undefined`) pass.
+ */
+export const option = {
+  /** A finite number. */
+  number: (fn: string, key: string, value: unknown) => numberOption(fn, key, value, 0),
+  /** A finite number >= 0. */
+  weight: (fn: string, key: string, value: unknown) => weightOption(fn, key, value, 0),
+  /** A finite number > 0. */
+  positive: (fn: string, key: string, value: unknown) => positiveOption(fn, key, value, 1),
+  /** `true` or `false`. */
+  boolean: (fn: string, key: string, value: unknown) => booleanOption(fn, key, value, false),
+  /** An array of finite numbers >= 0. */
+  weights: (fn: string, key: string, value: unknown) => {
+    if (value === undefined) return;
+    if (!Array.isArray(value)) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `${fn}: ${key} must be an array of weights, got ${describe(value)}`,
+      );
+    }
+    for (const [i, w] of value.entries()) checkNumber(fn, `${key}[${i}]`, w, { min: 0 });
+  },
+  /** One of the given strings. */
+  oneOf:
+    <T extends string>(...allowed: [T, ...T[]]) =>
+    (fn: string, key: string, value: unknown) =>
+      choiceOption(fn, key, value, allowed, allowed[0]),
+};
+
 /** Short description of any value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -3,16 +3,17 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { type AcganOptions, type AuxiliaryClassifierLosses, acganLosses } from '../adversarial/acgan.js';
 import type { HingeOptions } from '../adversarial/hinge.js';
 import type { LeastSquaresOptions } from '../adversarial/least-squares.js';
-import { hingeLoss, leastSquaresLoss } from '../adversarial/pairs.js';
 import {
-  getAdversarialLoss,
-  listAdversarialLosses,
-  registerAdversarialLoss,
-  reservedNames,
-} from '../adversarial/registry.js';
+  hingeLoss,
+  leastSquaresLoss,
+  minimaxLoss,
+  nonSaturatingLoss,
+  relativisticAverageLoss,
+  wassersteinLoss,
+} from '../adversarial/pairs.js';
 import type { AdversarialLoss } from '../adversarial/types.js';
 import { type MatchingAwareOptions, matchingAwareDiscriminatorLoss } from '../conditional/matching-aware.js';
-import { checkExtractor } from '../content/feature-extractor.js';
+import { checkExtractor, checkLayerWeights } from '../content/feature-extractor.js';
 import {
   type FeatureMatchingOptions,
   type FeatureSet,
@@ -26,7 +27,7 @@ import {
 } from '../content/perceptual.js';
 import { type CharbonnierOptions, charbonnierLoss, l1Loss, l2Loss } from '../content/pixel.js';
 import { type TotalVariationOptions, totalVariationLoss } from '../content/total-variation.js';
-import { checkOptions, describe } from '../internal/validate.js';
+import { describe, option } from '../internal/validate.js';
 import {
   type LatentDistanceOptions,
   type LipschitzHingeInputs,
@@ -43,20 +44,27 @@ import {
   r1Penalty,
   r2Penalty,
 } from '../regularizers/gradient-penalty.js';
+import {
+  checkKind,
+  defineLoss,
+  definitionOf,
+  isLossPair,
+  KIND_LABEL,
+  type LossKind,
+  listLosses,
+  type OptionCheck,
+  registerLoss,
+} from './registry.js';
 
-/**
- * The families of the loss catalogue; each fixes the call signature of its members.
- * @category Registry
- */
-export type LossKind =
-  | 'adversarial'
-  | 'classifier'
-  | 'conditional'
-  | 'penalty'
-  | 'content'
-  | 'image'
-  | 'features'
-  | 'latent';
+export type {
+  CatalogLossDeclaration,
+  LossDeclaration,
+  LossDefinition,
+  LossInfo,
+  LossKind,
+  OptionCheck,
+} from './registry.js';
+export { defineLoss, getLossInfo, listLosses, registerLoss } from './registry.js';
 
 /** `(prediction, target) => loss`: pixel, perceptual and style losses. @category Registry */
 export type ContentLoss = (prediction: tf.Tensor, target: tf.Tensor) => tf.Scalar;
@@ -145,254 +153,173 @@ export type LossSpec<K extends LossKind = LossKind> =
   | { [N in LossNameOfKind<K>]: N | readonly [N, LossOptions<N>] }[LossNameOfKind<K>]
   | LossOfKind<K>;
 
-/**
- * How a loss is made from its options; what {@link registerLoss} takes.
- * @category Registry
- */
-export interface LossDefinition {
-  /** The unique registry name. */
-  readonly name: string;
-  /** Its family, which fixes its call signature. */
-  readonly kind: LossKind;
-  /** One line on what it is and where it comes from. */
-  readonly description: string;
-  /**
-   * Builds the loss with the options bound (validating them).
-   * @param options - the options given with the name, if any
-   */
-  create(options: Record<string, unknown> | undefined): unknown;
-}
-
-/** Name, kind and description of a registered loss. @category Registry */
-export interface LossInfo {
-  /** The registry name. */
-  name: string;
-  /** Its family. */
-  kind: LossKind;
-  /** One line on what it is. */
-  description: string;
-}
-
-const KIND_LABEL: Record<LossKind, string> = {
-  adversarial: 'an adversarial loss pair',
-  classifier: 'an auxiliary classifier loss pair',
-  conditional: 'a matching-aware conditional loss',
-  penalty: 'a critic penalty',
-  content: 'a content loss',
-  image: 'an image regularizer',
-  features: 'a feature matching loss',
-  latent: 'a latent-space term',
-};
-const KINDS = Object.keys(KIND_LABEL) as LossKind[];
-
-function adversarialDefinition(
-  name: string,
-  description: string,
-  factory?: (options: Record<string, unknown>) => AdversarialLoss,
-): LossDefinition {
-  return {
-    name,
-    kind: 'adversarial',
-    description,
-    create(options) {
-      const o = checkOptions(`getLoss('${name}')`, options);
-      if (Object.keys(o).length === 0) return getAdversarialLoss(name);
-      if (!factory) {
-        throw new GanError(
-          'INVALID_ARGUMENT',
-          `getLoss: '${name}' takes no options, got ${Object.keys(o).join(', ')}`,
-        );
-      }
-      return factory(o);
-    },
-  };
-}
-
-function noOptions(name: string, options: Record<string, unknown> | undefined): void {
-  const o = checkOptions(`getLoss('${name}')`, options);
-  if (Object.keys(o).length > 0) {
+const extractor: OptionCheck = (fn, _key, value) => checkExtractor(fn, value);
+const layers: OptionCheck = (fn, _key, value) => checkLayerWeights(fn, value);
+const adversarialLoss: OptionCheck = (fn, key, value) => {
+  if (value !== undefined && typeof value !== 'string' && !isLossPair(value)) {
     throw new GanError(
       'INVALID_ARGUMENT',
-      `getLoss: '${name}' takes no options, got ${Object.keys(o).join(', ')}`,
+      `${fn}: ${key} must be an adversarial loss name or pair, got ${describe(value)}`,
     );
   }
-}
+};
+const distance = option.oneOf('l1', 'l2');
 
-function requireExtractor(name: string, options: Record<string, unknown> | undefined): void {
-  checkExtractor(`getLoss('${name}')`, checkOptions(`getLoss('${name}')`, options).extractor);
-}
-
-const BUILT_IN: LossDefinition[] = [
-  adversarialDefinition('minimax', 'Goodfellow 2014, the true minimax game (G saturates)'),
-  adversarialDefinition('non-saturating', 'Goodfellow 2014, the non-saturating generator loss'),
-  adversarialDefinition('lsgan', 'Mao 2017, least squares with targets a, b, c', (o) => leastSquaresLoss(o)),
-  adversarialDefinition('hinge', 'Lim & Ye 2017 / Miyato 2018, hinge with a margin', (o) => hingeLoss(o)),
-  adversarialDefinition('wasserstein', 'Arjovsky 2017, Wasserstein critic and generator losses'),
-  adversarialDefinition('relativistic-average', 'Jolicoeur-Martineau 2018 / ESRGAN, relativistic average'),
-  {
+// The built-in entries, in the order listLosses gives them.
+for (const definition of [
+  defineLoss({
+    name: 'minimax',
+    kind: 'adversarial',
+    description: 'Goodfellow 2014, the true minimax game (G saturates)',
+    bind: () => minimaxLoss,
+  }),
+  defineLoss({
+    name: 'non-saturating',
+    kind: 'adversarial',
+    description: 'Goodfellow 2014, the non-saturating generator loss',
+    bind: () => nonSaturatingLoss,
+  }),
+  defineLoss({
+    name: 'lsgan',
+    kind: 'adversarial',
+    description: 'Mao 2017, least squares with targets a, b, c',
+    fn: 'leastSquaresLoss',
+    options: { fakeTarget: option.number, realTarget: option.number, generatorTarget: option.number },
+    bind: (o) => leastSquaresLoss(o),
+  }),
+  defineLoss({
+    name: 'hinge',
+    kind: 'adversarial',
+    description: 'Lim & Ye 2017 / Miyato 2018, hinge with a margin',
+    fn: 'hingeLoss',
+    options: { margin: option.positive },
+    bind: (o) => hingeLoss(o),
+  }),
+  defineLoss({
+    name: 'wasserstein',
+    kind: 'adversarial',
+    description: 'Arjovsky 2017, Wasserstein critic and generator losses',
+    bind: () => wassersteinLoss,
+  }),
+  defineLoss({
+    name: 'relativistic-average',
+    kind: 'adversarial',
+    description: 'Jolicoeur-Martineau 2018 / ESRGAN, relativistic average',
+    bind: () => relativisticAverageLoss,
+  }),
+  defineLoss({
     name: 'acgan',
     kind: 'classifier',
     description: "Odena 2017, ACGAN's auxiliary classifier terms for D and G",
-    create: (o) => acganLosses(o as AcganOptions),
-  },
-  {
+    fn: 'acganLosses',
+    options: { fakeWeight: option.weight },
+    bind: (o) => acganLosses(o),
+  }),
+  defineLoss({
     name: 'matching-aware',
     kind: 'conditional',
     description: "Reed 2016, GAN-CLS's matching-aware discriminator loss",
-    create: (o) => {
-      const opts = checkOptions("getLoss('matching-aware')", o) as MatchingAwareOptions;
-      const loss: MatchingAwareLoss = (r, f, w) => matchingAwareDiscriminatorLoss(r, f, w, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'matchingAwareDiscriminatorLoss',
+    options: { fakeWeight: option.weight, wrongWeight: option.weight, loss: adversarialLoss },
+    bind: (o) => (r, f, w) => matchingAwareDiscriminatorLoss(r, f, w, o),
+  }),
+  defineLoss({
     name: 'gradient-penalty',
     kind: 'penalty',
     description: 'Gulrajani 2017, WGAN-GP gradient penalty on random interpolates',
-    create: (o) => {
-      const opts = checkOptions("getLoss('gradient-penalty')", o) as GradientPenaltyOptions;
-      const loss: CriticPenalty = (critic, real, fake, call) =>
-        gradientPenalty(critic, real, fake, call?.seed === undefined ? opts : { ...opts, seed: call.seed });
-      return loss;
-    },
-  },
-  {
+    fn: 'gradientPenalty',
+    options: { weight: option.weight, target: option.number, oneSided: option.boolean, seed: option.number },
+    bind: (o) => (critic, real, fake, call) =>
+      gradientPenalty(critic, real, fake, call?.seed === undefined ? o : { ...o, seed: call.seed }),
+  }),
+  defineLoss({
     name: 'r1',
     kind: 'penalty',
     description: 'Mescheder 2018, R1: gamma/2 E||grad D(x_real)||^2',
-    create: (o) => {
-      const opts = checkOptions("getLoss('r1')", o) as R1Options;
-      const loss: CriticPenalty = (critic, real) => r1Penalty(critic, real, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'r1Penalty',
+    options: { gamma: option.weight },
+    bind: (o) => (critic, real) => r1Penalty(critic, real, o),
+  }),
+  defineLoss({
     name: 'r2',
     kind: 'penalty',
     description: 'Mescheder 2018, R2: gamma/2 E||grad D(x_fake)||^2',
-    create: (o) => {
-      const opts = checkOptions("getLoss('r2')", o) as R1Options;
-      const loss: CriticPenalty = (critic, _real, fake) => r2Penalty(critic, fake, opts);
-      return loss;
-    },
-  },
-  {
-    name: 'l1',
-    kind: 'content',
-    description: 'mean absolute error',
-    create: (o) => {
-      noOptions('l1', o);
-      return l1Loss as ContentLoss;
-    },
-  },
-  {
-    name: 'l2',
-    kind: 'content',
-    description: 'mean squared error',
-    create: (o) => {
-      noOptions('l2', o);
-      return l2Loss as ContentLoss;
-    },
-  },
-  {
+    fn: 'r2Penalty',
+    options: { gamma: option.weight },
+    bind: (o) => (critic, _real, fake) => r2Penalty(critic, fake, o),
+  }),
+  defineLoss({ name: 'l1', kind: 'content', description: 'mean absolute error', bind: () => l1Loss }),
+  defineLoss({ name: 'l2', kind: 'content', description: 'mean squared error', bind: () => l2Loss }),
+  defineLoss({
     name: 'charbonnier',
     kind: 'content',
     description: 'Charbonnier / LapSRN: mean sqrt((p - t)^2 + eps^2)',
-    create: (o) => {
-      const opts = checkOptions("getLoss('charbonnier')", o) as CharbonnierOptions;
-      const loss: ContentLoss = (p, t) => charbonnierLoss(p, t, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'charbonnierLoss',
+    options: { epsilon: option.positive },
+    bind: (o) => (p, t) => charbonnierLoss(p, t, o),
+  }),
+  defineLoss({
     name: 'perceptual',
     kind: 'content',
     description: 'Johnson 2016 / SRGAN, feature distance over an encoder (needs { extractor })',
-    create: (o) => {
-      requireExtractor('perceptual', o);
-      const opts = o as unknown as PerceptualLossOptions;
-      const loss: ContentLoss = (p, t) => perceptualLoss(p, t, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'perceptualLoss',
+    options: { extractor, layers, distance },
+    bind: (o) => (p, t) => perceptualLoss(p, t, o),
+  }),
+  defineLoss({
     name: 'style',
     kind: 'content',
     description: 'Gatys / Johnson 2016, Gram-matrix style distance (needs { extractor })',
-    create: (o) => {
-      requireExtractor('style', o);
-      const opts = o as unknown as StyleLossOptions;
-      const loss: ContentLoss = (p, t) => styleLoss(p, t, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'styleLoss',
+    options: { extractor, layers },
+    bind: (o) => (p, t) => styleLoss(p, t, o),
+  }),
+  defineLoss({
     name: 'total-variation',
     kind: 'image',
     description: "SRGAN's total variation regularization",
-    create: (o) => {
-      const opts = checkOptions("getLoss('total-variation')", o) as TotalVariationOptions;
-      const loss: ImageLoss = (x) => totalVariationLoss(x, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'totalVariationLoss',
+    options: { variant: option.oneOf('isotropic', 'anisotropic', 'squared') },
+    bind: (o) => (x) => totalVariationLoss(x, o),
+  }),
+  defineLoss({
     name: 'feature-matching',
     kind: 'features',
     description: 'Salimans 2016 / pix2pixHD, feature matching on discriminator features',
-    create: (o) => {
-      const opts = checkOptions("getLoss('feature-matching')", o) as FeatureMatchingOptions;
-      const loss: FeatureMatchingLoss = (r, f) => featureMatchingLoss(r, f, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'featureMatchingLoss',
+    options: { mode: option.oneOf('statistics', 'paired'), distance, layerWeights: option.weights },
+    bind: (o) => (r, f) => featureMatchingLoss(r, f, o),
+  }),
+  defineLoss({
     name: 'latent-distance',
     kind: 'latent',
     description: 'latent-regularized GAN: mean ||E(y) - E(G(z))||',
-    create: (o) => {
-      const opts = checkOptions("getLoss('latent-distance')", o) as LatentDistanceOptions;
-      const loss: LatentDistanceLoss = (a, b) => latentDistance(a, b, opts);
-      return loss;
-    },
-  },
-  {
+    fn: 'latentDistance',
+    options: { norm: distance },
+    bind: (o) => (a, b) => latentDistance(a, b, o),
+  }),
+  defineLoss({
     name: 'lipschitz-hinge',
     kind: 'latent',
     description: 'latent-regularized GAN: mean relu(||G(z) - y|| - k ||E(G(z)) - E(y)||)',
-    create: (o) => {
-      const opts = checkOptions("getLoss('lipschitz-hinge')", o) as LipschitzHingeOptions;
-      const loss: LipschitzHingeLoss = (inputs) => lipschitzHinge(inputs, opts);
-      return loss;
-    },
-  },
-];
-
-const definitions = new Map<string, LossDefinition>(BUILT_IN.map((d) => [d.name, d]));
-for (const d of BUILT_IN) if (d.kind !== 'adversarial') reservedNames.add(d.name);
-
-function definitionOf(fn: string, name: unknown): LossDefinition {
-  if (typeof name === 'string') {
-    const own = definitions.get(name);
-    if (own) return own;
-    if (listAdversarialLosses().includes(name)) {
-      return adversarialDefinition(name, getAdversarialLoss(name).description);
-    }
-  }
-  throw new GanError(
-    'UNKNOWN_NAME',
-    `${fn}: unknown loss ${describe(name)}; valid names: ${listLosses().join(', ')}`,
-  );
+    fn: 'lipschitzHinge',
+    options: { k: option.weight, norm: distance },
+    bind: (o) => (inputs) => lipschitzHinge(inputs, o),
+  }),
+]) {
+  registerLoss(definition);
 }
 
 /**
- * Looks up a loss by name and binds its options. The return type is precise per name:
- * an {@link AdversarialLoss} pair for `hinge`, a `(prediction, target) => loss` for `l1`, ...
+ * Looks up a loss by name and binds its options; the return type is precise per name (an
+ * {@link AdversarialLoss} pair for `hinge`, a `(prediction, target) => loss` for `l1`, ...).
+ * Which lookup: configs go through {@link resolveLoss}, code imports the loss itself
+ * (`hingeLoss({ margin: 2 })`); this is the same lookup with the name and options as two arguments.
  *
  * @param name - a name from {@link listLosses}
  * @param options - the loss's options (required for `perceptual` and `style`, which need an extractor)
  * @returns the loss with its options bound
- * @throws GanError `UNKNOWN_NAME` listing the valid names; `INVALID_ARGUMENT` for bad options
+ * @throws GanError `UNKNOWN_NAME` listing the valid names; `INVALID_ARGUMENT` for bad options (naming the option, the loss and what it must be)
  * @example
  * ```ts
  * import { getLoss } from '@gankit/losses';
@@ -406,52 +333,8 @@ export function getLoss<N extends LossName>(name: N, ...options: LossOptionsArg<
   return definition.create(options[0] as Record<string, unknown> | undefined) as LossOf<N>;
 }
 
-/**
- * @param kind - only the names of this kind
- * @returns the registered loss names, built-in and user-registered
- * @example
- * ```ts
- * import { listLosses } from '@gankit/losses';
- * listLosses('penalty'); // ['gradient-penalty', 'r1', 'r2']
- * ```
- * @category Registry
- */
-export function listLosses(kind?: LossKind): string[] {
-  if (kind !== undefined && !KINDS.includes(kind)) {
-    throw new GanError(
-      'INVALID_ARGUMENT',
-      `listLosses: unknown kind ${describe(kind)}; kinds: ${KINDS.join(', ')}`,
-    );
-  }
-  const names = [...new Set([...listAdversarialLosses(), ...definitions.keys()])];
-  return kind === undefined ? names : names.filter((n) => definitionOf('listLosses', n).kind === kind);
-}
-
-/**
- * @param name - a registered name
- * @returns its name, kind and description
- * @throws GanError `UNKNOWN_NAME` listing the valid names
- * @example
- * ```ts
- * import { getLossInfo } from '@gankit/losses';
- * getLossInfo('r1').kind; // 'penalty'
- * ```
- * @category Registry
- */
-export function getLossInfo(name: string): LossInfo {
-  const { kind, description } = definitionOf('getLossInfo', name);
-  return { name, kind, description };
-}
-
 function isLossValue(kind: LossKind | undefined, spec: unknown): boolean {
-  if (kind === 'adversarial' || kind === 'classifier') {
-    return (
-      spec != null &&
-      typeof spec === 'object' &&
-      typeof (spec as { discriminator?: unknown }).discriminator === 'function' &&
-      typeof (spec as { generator?: unknown }).generator === 'function'
-    );
-  }
+  if (kind === 'adversarial' || kind === 'classifier') return isLossPair(spec);
   if (kind !== undefined) return typeof spec === 'function';
   return typeof spec === 'function' || (spec != null && typeof spec === 'object' && !Array.isArray(spec));
 }
@@ -460,10 +343,12 @@ function isLossValue(kind: LossKind | undefined, spec: unknown): boolean {
  * Resolves a loss as configs and options give it: a name, a `[name, options]` pair, or the
  * loss itself (a function, or a pair object), which is returned unchanged. With `kind`, the
  * loss must be of that family (so a config cannot put `hinge` where a content loss goes).
+ * Which lookup: this one, for every loss that comes from a config or an option; code imports the
+ * loss itself.
  *
  * @param spec - `'l1'`, `['charbonnier', { epsilon: 1e-3 }]`, or a loss
  * @returns the loss, typed by the name
- * @throws GanError `UNKNOWN_NAME` for an unknown name (listing the valid ones); `INVALID_ARGUMENT` for a loss of another kind or a malformed spec
+ * @throws GanError `UNKNOWN_NAME` for an unknown name (listing the valid ones); `INVALID_ARGUMENT` for bad options, a loss of another kind or a malformed spec
  * @example
  * ```ts
  * import { resolveLoss } from '@gankit/losses';
@@ -478,19 +363,14 @@ export function resolveLoss<N extends LossName>(spec: N | readonly [N, LossOptio
  * @param spec - a name, a `[name, options]` pair or a loss of that family
  * @param kind - the family expected
  * @returns the loss, typed by the kind
- * @throws GanError `UNKNOWN_NAME` for an unknown name; `INVALID_ARGUMENT` for a loss of another kind
+ * @throws GanError `UNKNOWN_NAME` for an unknown name; `INVALID_ARGUMENT` for bad options or a loss of another kind
  * @category Registry
  */
 export function resolveLoss<K extends LossKind>(spec: NoInfer<LossSpec<K>>, kind: K): LossOfKind<K>;
 export function resolveLoss<L extends LossOfKind<LossKind>>(spec: L): L;
 export function resolveLoss(spec: unknown, kind?: LossKind): unknown {
   const fn = 'resolveLoss';
-  if (kind !== undefined && !KINDS.includes(kind)) {
-    throw new GanError(
-      'INVALID_ARGUMENT',
-      `${fn}: unknown kind ${describe(kind)}; kinds: ${KINDS.join(', ')}`,
-    );
-  }
+  if (kind !== undefined) checkKind(fn, kind);
   let name: unknown;
   let options: unknown;
   if (typeof spec === 'string') {
@@ -519,52 +399,4 @@ export function resolveLoss(spec: unknown, kind?: LossKind): unknown {
     );
   }
   return definition.create(options as Record<string, unknown> | undefined);
-}
-
-/**
- * Adds a loss to the catalogue so configs can name it. An `adversarial` definition also
- * becomes visible to `getAdversarialLoss` (with default options). For precise types, extend
- * {@link LossCatalog} by declaration merging.
- *
- * @param definition - name, kind, description and `create(options)`
- * @throws GanError `INVALID_ARGUMENT` when the name is taken or the definition is malformed
- * @example
- * ```ts
- * import * as tf from '@tensorflow/tfjs-core';
- * import { registerLoss } from '@gankit/losses';
- * registerLoss({
- *   name: 'scaled-l1', kind: 'content', description: 'L1 times a scale',
- *   create: (o) => (p: tf.Tensor, t: tf.Tensor) => tf.tidy(() => tf.mul(Number(o?.scale ?? 1), tf.mean(tf.abs(tf.sub(p, t))))),
- * });
- * ```
- * @category Registry
- */
-export function registerLoss(definition: LossDefinition): void {
-  const fn = 'registerLoss';
-  if (
-    definition == null ||
-    typeof definition.name !== 'string' ||
-    definition.name.length === 0 ||
-    typeof definition.create !== 'function' ||
-    !KINDS.includes(definition.kind)
-  ) {
-    throw new GanError(
-      'INVALID_ARGUMENT',
-      `${fn}: definition must have a name, a kind (${KINDS.join(', ')}), a description and create(options), got ${describe(definition)}`,
-    );
-  }
-  if (listLosses().includes(definition.name)) {
-    throw new GanError('INVALID_ARGUMENT', `${fn}: the name '${definition.name}' is already registered`);
-  }
-  if (definition.kind === 'adversarial') {
-    const pair = definition.create(undefined) as AdversarialLoss;
-    registerAdversarialLoss({
-      ...pair,
-      name: definition.name,
-      description: pair.description ?? definition.description,
-    });
-  } else {
-    reservedNames.add(definition.name);
-  }
-  definitions.set(definition.name, { ...definition, description: definition.description ?? '' });
 }

@@ -1,7 +1,9 @@
 /// <reference types="vite/client" />
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { GanError, spectralNormalization } from '@gankit/core';
+import { registerTrainingKernels } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import { spectralNormalization } from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,18 +166,8 @@ function worstRelativeError(
 }
 
 async function registerGankitTrainingKernels(backend: 'wasm' | 'cpu'): Promise<void> {
-  // training kernels from @gankit/core: wasm lacks Conv2DBackpropFilter without them
-  // prefer the kernels' public entry once it exists
-  const found = import.meta.glob<{ registerTrainingKernels?: (b: 'wasm') => unknown }>([
-    '../../../core/src/backend/kernels/index.ts',
-    '../../../core/src/backend/kernels/registry.ts',
-  ]);
-  const path = Object.keys(found).sort(
-    (a, b) => Number(b.endsWith('index.ts')) - Number(a.endsWith('index.ts')),
-  )[0];
-  const mod = path ? await found[path]!() : undefined;
-  if (!mod?.registerTrainingKernels) throw new Error('gankit training kernels not found');
-  mod.registerTrainingKernels(backend as 'wasm');
+  // wasm lacks Conv2DBackpropFilter without gankit's training kernels
+  registerTrainingKernels(backend);
 }
 
 // plain cpu first: registering gankit's cpu kernels is global and comes last

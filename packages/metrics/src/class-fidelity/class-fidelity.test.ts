@@ -1,4 +1,5 @@
-import { GanError, setupBackend } from '@gankit/core';
+import { setupBackend } from '@gankit/backend';
+import { GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classFidelity } from './class-fidelity.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { GanError, setupBackend } from '@gankit/core';
+import { setupBackend } from '@gankit/backend';
+import { GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { psnr, ssim } from './image-quality.js';

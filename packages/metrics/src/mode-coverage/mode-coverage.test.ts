@@ -1,4 +1,5 @@
-import { gaussianMixture, SeededRandom } from '@gankit/core';
+import { SeededRandom } from '@gankit/core';
+import { gaussianMixture } from '@gankit/data';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { modeCoverage } from './mode-coverage.js';

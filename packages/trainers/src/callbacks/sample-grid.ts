@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { checkInteger, formatShape, GanError, saveImageGrid } from '@gankit/core';
+import { checkInteger, formatShape, GanError } from '@gankit/core';
+import { saveImageGrid } from '@gankit/data';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Callback, TrainingContext } from '../engine/callbacks.js';
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { checkInteger, formatShape, GanError, saveScatterPlot } from '@gankit/core';
+import { checkInteger, formatShape, GanError } from '@gankit/core';
+import { saveScatterPlot } from '@gankit/data';
 import type { Callback, TrainingContext } from '../engine/callbacks.js';
 
 /**
@@ -31,7 +32,8 @@ export interface ScatterPlotCallbackOptions {
  * @throws GanError `SHAPE_MISMATCH` when the strategy's samples are not [n, 2]
  * @example
  * ```ts
- * import { gaussianMixture, SeededRandom } from '@gankit/core';
+ * import { SeededRandom } from '@gankit/core';
+ * import { gaussianMixture } from '@gankit/data';
  * import { scatterPlotCallback } from '@gankit/trainers';
  * const ring = gaussianMixture({ kind: 'ring' });
  * const plots = scatterPlotCallback({ every: 500, reference: ring.sample(1000, new SeededRandom(1)) });

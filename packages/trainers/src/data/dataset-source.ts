@@ -1,4 +1,4 @@
-import { BatchSampler, type BatchSamplerState, type ImageDataset, toTensorBatch } from '@gankit/core';
+import { BatchSampler, type BatchSamplerState, type ImageDataset, toTensorBatch } from '@gankit/data';
 import type { Batch, BatchSource } from '../engine/types.js';
 
 /**
@@ -23,7 +23,7 @@ export interface DatasetBatchSourceOptions {
  * @throws GanError `INVALID_ARGUMENT` when the batch size exceeds the dataset
  * @example
  * ```ts
- * import { bundledFashionMnistDir, loadFashionMnist } from '@gankit/core';
+ * import { bundledFashionMnistDir, loadFashionMnist } from '@gankit/data';
  * import { datasetBatchSource } from '@gankit/trainers';
  * const data = datasetBatchSource(await loadFashionMnist({ dir: bundledFashionMnistDir() }), { batchSize: 64 });
  * ```

@@ -1,4 +1,5 @@
-import { type GaussianMixture, SeededRandom, type SeededRandomState } from '@gankit/core';
+import { SeededRandom, type SeededRandomState } from '@gankit/core';
+import type { GaussianMixture } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchSource } from '../engine/types.js';
 
@@ -22,7 +23,7 @@ export interface PointsBatchSourceOptions {
  * @returns a batch source
  * @example
  * ```ts
- * import { gaussianMixture } from '@gankit/core';
+ * import { gaussianMixture } from '@gankit/data';
  * import { pointsBatchSource } from '@gankit/trainers';
  * const data = pointsBatchSource(gaussianMixture({ kind: 'ring' }), { batchSize: 256 });
  * ```

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { CheckpointManager, checkInteger, GanError, SeededRandom } from '@gankit/core';
+import { checkInteger, GanError, SeededRandom } from '@gankit/core';
+import { CheckpointManager } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Callback, TrainingContext } from './callbacks.js';

@@ -71,7 +71,7 @@ export interface OptimizerStepOptions {
  * @returns its trainable tf.Variables
  * @example
  * ```ts
- * import { dcganGenerator } from '@gankit/core';
+ * import { dcganGenerator } from '@gankit/models';
  * import { trainableVariables } from '@gankit/trainers';
  * const vars = trainableVariables(dcganGenerator({ imageSize: 28, channels: 1 }));
  * ```

@@ -1,23 +1,21 @@
+import { checkInteger, formatShape, GanError } from '@gankit/core';
+import { type AdversarialLoss, type AdversarialLossName, gradientPenalty, r1Penalty } from '@gankit/losses';
 import {
-  checkInteger,
   type DcganDiscriminatorOptions,
   type DcganGeneratorOptions,
   dcganDiscriminator,
   dcganGenerator,
-  formatShape,
-  GanError,
-} from '@gankit/core';
-import {
-  type AdversarialLoss,
-  type AdversarialLossName,
-  getAdversarialLoss,
-  gradientPenalty,
-  r1Penalty,
-} from '@gankit/losses';
+} from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
 import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
+import {
+  type DiscriminatorTerms,
+  discriminatorStep,
+  generatorAdversarialTerm,
+  resolveAdversarialLoss,
+} from './adversarial-steps.js';
 
 /**
  * Options of {@link adversarialStrategy}.
@@ -111,7 +109,7 @@ export function penaltyOf(
  * @throws GanError `INVALID_ARGUMENT` for a non-positive k or learning rate, `SHAPE_MISMATCH` when G's output does not fit D
  * @example
  * ```ts
- * import { dcganDiscriminator, dcganGenerator } from '@gankit/core';
+ * import { dcganDiscriminator, dcganGenerator } from '@gankit/models';
  * import { adversarialStrategy } from '@gankit/trainers';
  * const strategy = adversarialStrategy({
  *   generator: dcganGenerator({ imageSize: 28, channels: 1 }),
@@ -124,8 +122,7 @@ export function penaltyOf(
 export function adversarialStrategy(options: AdversarialStrategyOptions): Strategy<Batch> {
   const fn = 'adversarialStrategy';
   const { generator, discriminator } = options;
-  const loss =
-    typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
+  const loss = resolveAdversarialLoss(fn, options.loss);
   const k = checkInteger(fn, 'discriminatorSteps', options.discriminatorSteps ?? 1);
   const zShape = generator.inputs[0]?.shape;
   if (zShape?.length !== 2 || typeof zShape[1] !== 'number') {
@@ -159,35 +156,29 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
     optimizers,
     batchesPerStep: () => k,
     trainStep(batches: Batch[], { rng }: StepContext) {
-      let dLoss: tf.Scalar | null = null;
-      // assigned inside the tape closure, so kept in an object TypeScript does not narrow
-      const kept: { penalty: tf.Scalar | null } = { penalty: null };
+      let dTerms: DiscriminatorTerms | null = null;
       for (const { images } of batches) {
         const n = images.shape[0];
         const fake = tf.tidy(() => generator.apply(noise(n, rng.seed()), { training: true }) as tf.Tensor);
-        dLoss?.dispose();
+        if (dTerms) tf.dispose(Object.values(dTerms));
         const penaltySeed = rng.seed();
-        kept.penalty?.dispose();
-        kept.penalty = null;
-        dLoss = optimizerStep(
-          optimizers.discriminator,
-          () => {
-            const adversarial = loss.discriminator(critic(images), critic(fake));
-            // penalties see what D sees: interpolates between packs, gradient norms per pack
-            const penalty = penaltyOf(
+        dTerms = discriminatorStep({
+          loss,
+          optimizer: optimizers.discriminator,
+          variables: dVars,
+          realLogits: () => critic(images),
+          fakeLogits: () => critic(fake),
+          // penalties see what D sees: interpolates between packs, gradient norms per pack
+          penalty: () =>
+            penaltyOf(
               options.regularizer,
               judge,
               packSamples(fn, images, m),
               packSamples(fn, fake, m),
               penaltySeed,
-            );
-            if (!penalty) return adversarial;
-            kept.penalty = tf.keep(tf.clone(penalty));
-            return tf.add(adversarial, penalty) as tf.Scalar;
-          },
-          dVars,
+            ),
           clip,
-        );
+        });
         fake.dispose();
       }
       const lastReal = batches[batches.length - 1]!.images;
@@ -197,17 +188,16 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
         optimizers.generator,
         () => {
           const fakeLogits = critic(generator.apply(z, { training: true }) as tf.Tensor);
-          // relativistic losses compare with D's view of the last real batch (no G gradient there)
-          return loss.generatorNeedsRealLogits
-            ? loss.generator(fakeLogits, critic(lastReal))
-            : loss.generator(fakeLogits);
+          // relativistic losses compare with D's view of the last real batch
+          return generatorAdversarialTerm(loss, fakeLogits, () => critic(lastReal));
         },
         gVars,
         clip,
       );
       z.dispose();
-      const losses: Record<string, tf.Scalar> = { d_loss: dLoss!, g_loss: gLoss };
-      if (kept.penalty) losses.d_penalty = kept.penalty;
+      const { d_loss, d_penalty } = dTerms!;
+      const losses: Record<string, tf.Scalar> = { d_loss, g_loss: gLoss };
+      if (d_penalty) losses.d_penalty = d_penalty;
       return losses;
     },
     sample(count: number, seed: number) {

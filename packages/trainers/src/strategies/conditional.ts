@@ -1,10 +1,16 @@
 import { checkInteger, GanError } from '@gankit/core';
-import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss } from '@gankit/losses';
+import type { AdversarialLoss, AdversarialLossName } from '@gankit/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Batch, StepContext, Strategy } from '../engine/types.js';
 import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
 import { type DiscriminatorRegularizer, penaltyOf } from './adversarial.js';
+import {
+  type DiscriminatorTerms,
+  discriminatorStep,
+  generatorAdversarialTerm,
+  resolveAdversarialLoss,
+} from './adversarial-steps.js';
 
 /**
  * Options of {@link conditionalStrategy}.
@@ -66,7 +72,7 @@ export function gridLabels(count: number, numClasses: number): number[] {
  * @throws GanError `INVALID_ARGUMENT` for bad numbers; at step time `INVALID_DATA` when a batch has no labels
  * @example
  * ```ts
- * import { conditionalDiscriminator, conditionalGenerator } from '@gankit/core';
+ * import { conditionalDiscriminator, conditionalGenerator } from '@gankit/models';
  * import { conditionalStrategy } from '@gankit/trainers';
  * const s = conditionalStrategy({
  *   generator: conditionalGenerator({ imageSize: 28, channels: 1, numClasses: 10 }),
@@ -80,8 +86,7 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
   const fn = 'conditionalStrategy';
   const { generator, discriminator } = options;
   const numClasses = checkInteger(fn, 'numClasses', options.numClasses, 2);
-  const loss =
-    typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
+  const loss = resolveAdversarialLoss(fn, options.loss);
   const k = checkInteger(fn, 'discriminatorSteps', options.discriminatorSteps ?? 1);
   if (generator.inputs.length !== 2 || discriminator.inputs.length !== 2) {
     throw new GanError(
@@ -96,6 +101,7 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
   const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
   const asColumn = (labels: tf.Tensor) => tf.reshape(labels, [-1, 1]);
+  const judge = (x: tf.Tensor, y: tf.Tensor) => discriminator.apply([x, y], { training: true }) as tf.Tensor;
 
   const sampleClasses = (labels: number[], seed: number) =>
     tf.tidy(
@@ -113,9 +119,7 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
     optimizers,
     batchesPerStep: () => k,
     trainStep(batches: Batch[], { rng }: StepContext) {
-      let dLoss: tf.Scalar | null = null;
-      // assigned inside the tape closure, so kept in an object TypeScript does not narrow
-      const kept: { penalty: tf.Scalar | null } = { penalty: null };
+      let dTerms: DiscriminatorTerms | null = null;
       for (const { images, labels } of batches) {
         if (!labels) throw new GanError('INVALID_DATA', `${fn}: every batch needs labels`);
         const n = images.shape[0]!;
@@ -123,26 +127,22 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
         const fake = tf.tidy(
           () => generator.apply([noise(n, rng.seed()), y], { training: true }) as tf.Tensor,
         );
-        dLoss?.dispose();
+        if (dTerms) tf.dispose(Object.values(dTerms));
         const penaltySeed = rng.seed();
-        kept.penalty?.dispose();
-        kept.penalty = null;
-        const critic = (x: tf.Tensor) => discriminator.apply([x, y], { training: true }) as tf.Tensor;
-        dLoss = optimizerStep(
-          optimizers.discriminator,
-          () => {
-            const adversarial = loss.discriminator(critic(images), critic(fake));
-            const penalty = penaltyOf(options.regularizer, critic, images, fake, penaltySeed);
-            if (!penalty) return adversarial;
-            kept.penalty = tf.keep(tf.clone(penalty));
-            return tf.add(adversarial, penalty) as tf.Scalar;
-          },
-          dVars,
+        const critic = (x: tf.Tensor) => judge(x, y);
+        dTerms = discriminatorStep({
+          loss,
+          optimizer: optimizers.discriminator,
+          variables: dVars,
+          realLogits: () => critic(images),
+          fakeLogits: () => critic(fake),
+          penalty: () => penaltyOf(options.regularizer, critic, images, fake, penaltySeed),
           clip,
-        );
+        });
         tf.dispose([fake, y]);
       }
-      const n = batches[batches.length - 1]!.images.shape[0]!;
+      const last = batches[batches.length - 1]!;
+      const n = last.images.shape[0]!;
       const z = noise(n, rng.seed());
       const y = tf.tensor2d(
         Array.from({ length: n }, () => rng.int(numClasses)),
@@ -151,18 +151,18 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
       );
       const gLoss = optimizerStep(
         optimizers.generator,
-        () =>
-          loss.generator(
-            discriminator.apply([generator.apply([z, y], { training: true }) as tf.Tensor, y], {
-              training: true,
-            }) as tf.Tensor,
-          ),
+        () => {
+          const fakeLogits = judge(generator.apply([z, y], { training: true }) as tf.Tensor, y);
+          // relativistic losses compare with D's view of the last real batch, with its own labels
+          return generatorAdversarialTerm(loss, fakeLogits, () => judge(last.images, asColumn(last.labels!)));
+        },
         gVars,
         clip,
       );
       tf.dispose([z, y]);
-      const losses: Record<string, tf.Scalar> = { d_loss: dLoss!, g_loss: gLoss };
-      if (kept.penalty) losses.d_penalty = kept.penalty;
+      const { d_loss, d_penalty } = dTerms!;
+      const losses: Record<string, tf.Scalar> = { d_loss, g_loss: gLoss };
+      if (d_penalty) losses.d_penalty = d_penalty;
       return losses;
     },
     sample: (count: number, seed: number) => sampleClasses(gridLabels(count, numClasses), seed),

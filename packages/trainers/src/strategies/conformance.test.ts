@@ -2,16 +2,15 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
+import { gaussianMixture } from '@gankit/data';
+import { cnnEncoder } from '@gankit/encoders';
 import {
   conditionalDiscriminator,
   conditionalGenerator,
-  gaussianMixture,
   mlpDiscriminator,
   mlpGenerator,
-  seededDropout,
-} from '@gankit/core';
+} from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairedSyntheticSource, syntheticSource } from '../../test/synthetic.js';
 import { pointsBatchSource } from '../data/points-source.js';
@@ -23,6 +22,7 @@ import { latentRegularizedStrategy } from './latent-regularized.js';
 import type { PairedBatch } from './paired.js';
 import { pix2pixStrategy } from './pix2pix.js';
 import { srganStrategy } from './srgan.js';
+import { pairedNets } from './test-helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -41,54 +41,6 @@ interface Family {
   data(): BatchSource<any>;
   sampleShape: number[];
 }
-
-const conv = (
-  filters: number,
-  seed: number,
-  extra: { activation?: 'relu' | 'tanh'; strides?: number } = {},
-) =>
-  tfl.layers.conv2d({
-    filters,
-    kernelSize: 3,
-    padding: 'same',
-    kernelInitializer: tfl.initializers.glorotUniform({ seed }),
-    ...extra,
-  });
-const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) =>
-  layer.apply(x) as tfl.SymbolicTensor;
-
-/** Toy paired networks: G upsamples 4x4 -> 8x8, D judges 8x8, E encodes 8x8 -> 4x4. */
-const pairedNets = (seed: number) => {
-  const z = tfl.input({ shape: [4, 4, 1] });
-  const up = apply(
-    tfl.layers.upSampling2d({ size: [2, 2] }),
-    apply(conv(4, seed, { activation: 'relu' }), z),
-  );
-  const generator = tfl.model({ inputs: z, outputs: apply(conv(1, seed + 1, { activation: 'tanh' }), up) });
-  const y = tfl.input({ shape: [8, 8, 1] });
-  const dh = apply(conv(4, seed + 2, { strides: 2 }), y);
-  const discriminator = tfl.model({
-    inputs: y,
-    outputs: apply(
-      tfl.layers.dense({ units: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 3 }) }),
-      apply(tfl.layers.flatten(), dh),
-    ),
-  });
-  const e = tfl.input({ shape: [8, 8, 1] });
-  const encoder = tfl.model({ inputs: e, outputs: apply(conv(1, seed + 4, { strides: 2 }), e) });
-  const a = tfl.input({ shape: [8, 8, 1] });
-  const b = tfl.input({ shape: [8, 8, 1] });
-  const patch = tfl.model({
-    inputs: [a, b],
-    outputs: apply(conv(1, seed + 5, { strides: 2 }), apply(tfl.layers.concatenate(), [a, b])),
-  });
-  const a2 = tfl.input({ shape: [8, 8, 1] });
-  const translator = tfl.model({
-    inputs: a2,
-    outputs: apply(conv(1, seed + 6, { activation: 'tanh' }), apply(seededDropout({ rate: 0.5, seed }), a2)),
-  });
-  return { generator, discriminator, encoder, patch, translator };
-};
 
 const previewOf = (source: { next(): PairedBatch }): PairedBatch => source.next();
 
@@ -258,6 +210,22 @@ const families: Family[] = [
       tf.dispose([preview.inputs, preview.targets]);
       nets.patch.dispose();
       nets.translator.dispose();
+      return s;
+    },
+    data: () => pairedSyntheticSource([8, 8, 1], 2, 4),
+    sampleShape: [3, 8, 8, 1],
+  },
+  {
+    // a fixed feature network as E: no encoder optimizer, E checkpointed all the same
+    name: 'latent-regularized (frozen cnnEncoder)',
+    make: (seed: number) => {
+      const nets = pairedNets(seed);
+      const preview = previewOf(pairedSyntheticSource([8, 8, 1], 2, 2));
+      const encoder = cnnEncoder({ inputShape: [8, 8, 1], targetShape: [4, 4, 1], baseWidth: 2, seed });
+      encoder.setTrainable(false);
+      const s = latentRegularizedStrategy({ ...nets, encoder, preview, latentWeight: 0.5 });
+      tf.dispose([preview.inputs, preview.targets]);
+      for (const n of [nets.encoder, nets.patch, nets.translator]) n.dispose();
       return s;
     },
     data: () => pairedSyntheticSource([8, 8, 1], 2, 4),

@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mlpDiscriminator, mlpGenerator, SeededRandom } from '@gankit/core';
+import { SeededRandom } from '@gankit/core';
+import { mlpDiscriminator, mlpGenerator } from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,9 +1,11 @@
-import { checkNumber, reseedDropout } from '@gankit/core';
-import { type AdversarialLoss, type AdversarialLossName, getAdversarialLoss, l1Loss } from '@gankit/losses';
+import { checkNumber } from '@gankit/core';
+import { type AdversarialLoss, type AdversarialLossName, l1Loss } from '@gankit/losses';
+import { reseedDropout } from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { StepContext, Strategy } from '../engine/types.js';
 import { type AdamSettings, ganAdamPair, optimizerStep, trainableVariables } from '../engine/update.js';
+import { discriminatorStep, generatorAdversarialTerm, resolveAdversarialLoss } from './adversarial-steps.js';
 import { checkGeneratorFits, checkPairedBatch, type PairedBatch, PairedPreview } from './paired.js';
 
 /**
@@ -61,8 +63,7 @@ export function pix2pixStrategy(options: Pix2pixStrategyOptions): Strategy<Paire
   checkPairedBatch(fn, options.preview);
   checkGeneratorFits(fn, generator, options.preview);
   const lambda = checkNumber(fn, 'l1Weight', options.l1Weight ?? 100, { min: 0 });
-  const loss =
-    typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
+  const loss = resolveAdversarialLoss(fn, options.loss);
   const optimizers = ganAdamPair(fn, options.optimizer);
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
@@ -81,18 +82,21 @@ export function pix2pixStrategy(options: Pix2pixStrategyOptions): Strategy<Paire
       // G's dropout is its noise: fresh masks every step, reproducible from the run's seed
       reseedDropout(generator, rng.seed());
       const fake = tf.tidy(() => generator.apply(a, { training: true }) as tf.Tensor);
-      const dLoss = optimizerStep(
-        optimizers.discriminator,
-        () => tf.mul(0.5, loss.discriminator(judge(a, b), judge(a, fake))) as tf.Scalar,
-        dVars,
-      );
+      const { d_loss } = discriminatorStep({
+        loss,
+        optimizer: optimizers.discriminator,
+        variables: dVars,
+        realLogits: () => judge(a, b),
+        fakeLogits: () => judge(a, fake),
+        weight: 0.5,
+      });
       fake.dispose();
       const kept: { adv?: tf.Scalar; l1?: tf.Scalar } = {};
       const gLoss = optimizerStep(
         optimizers.generator,
         () => {
           const out = generator.apply(a, { training: true }) as tf.Tensor;
-          const adv = loss.generator(judge(a, out));
+          const adv = generatorAdversarialTerm(loss, judge(a, out), () => judge(a, b));
           const l1 = l1Loss(out, b);
           kept.adv = tf.keep(tf.clone(adv));
           kept.l1 = tf.keep(tf.clone(l1));
@@ -100,7 +104,7 @@ export function pix2pixStrategy(options: Pix2pixStrategyOptions): Strategy<Paire
         },
         gVars,
       );
-      return { d_loss: dLoss, g_loss: gLoss, g_adv: kept.adv!, g_l1: kept.l1! };
+      return { d_loss, g_loss: gLoss, g_adv: kept.adv!, g_l1: kept.l1! };
     },
     sample: (count: number) => preview.render(generator, count),
     gridColumns: () => 3,

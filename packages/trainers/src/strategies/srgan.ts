@@ -1,9 +1,9 @@
-import { checkInteger, checkNumber, GanError } from '@gankit/core';
+import { checkInteger, checkNumber, formatShape, GanError } from '@gankit/core';
 import {
   type AdversarialLoss,
   type AdversarialLossName,
+  type ContentLoss,
   type FeatureExtractor,
-  getAdversarialLoss,
   type LayerWeights,
   l1Loss,
   l2Loss,
@@ -14,18 +14,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { StepContext, Strategy } from '../engine/types.js';
 import { type AdamSettings, adamOptimizer, optimizerStep, trainableVariables } from '../engine/update.js';
+import { discriminatorStep, generatorAdversarialTerm, resolveAdversarialLoss } from './adversarial-steps.js';
 import { checkGeneratorFits, checkPairedBatch, type PairedBatch, PairedPreview } from './paired.js';
 
 /**
- * G's content term: a pixel loss (`mse` is SRResNet's and SRGAN-MSE's) or a perceptual loss
- * on an encoder's feature maps (SRGAN's VGG content loss: VGG19 `block5_conv4` is VGG54,
- * `block2_conv2` VGG22).
+ * The built-in pixel losses of {@link srganStrategy}'s content term, spelled as in
+ * `@gankit/losses`: `l1` (mean absolute error, `l1Loss`) and `l2` (mean squared error,
+ * `l2Loss`: SRResNet's and SRGAN-MSE's).
  * @category Strategies
  */
-export type ContentLoss =
-  | 'mse'
-  | 'l1'
-  | { kind: 'perceptual'; extractor: FeatureExtractor; layers?: LayerWeights; scale?: number };
+export type PixelLossName = 'l1' | 'l2';
+
+/**
+ * `mse`, the former name of `l2`: the same mean squared error, with identical numbers.
+ * @deprecated Use `'l2'`. `'mse'` is still accepted so existing configs keep working.
+ */
+type DeprecatedPixelLossName = 'mse';
 
 /**
  * Options of {@link srganStrategy}.
@@ -36,13 +40,24 @@ export interface SrganStrategyOptions {
   generator: tfl.LayersModel;
   /** D: high-resolution images -> [b, 1] logits. Omit to train SRResNet (content loss only). */
   discriminator?: tfl.LayersModel;
-  /** G's content term. Default `mse`. */
-  content?: ContentLoss;
+  /**
+   * G's content term l_content(G(x_LR), x_HR): a pixel loss by name (`l2`, the default, or
+   * `l1`), a content loss function `(prediction, target) => tf.Scalar` (the `ContentLoss` type
+   * of `@gankit/losses`, e.g. `resolveLoss('charbonnier', 'content')`), or a perceptual term
+   * `{ kind: 'perceptual', extractor, layers?, scale? }`: the distance of an encoder's feature
+   * maps (SRGAN's VGG content loss: VGG19 `block5_conv4` is VGG54, `block2_conv2` VGG22),
+   * multiplied by `scale`. `'mse'` is a deprecated alias of `'l2'` (identical numbers).
+   */
+  content?:
+    | PixelLossName
+    | DeprecatedPixelLossName
+    | ContentLoss
+    | { kind: 'perceptual'; extractor: FeatureExtractor; layers?: LayerWeights; scale?: number };
   /** Weight of G's adversarial term. Default 1e-3 (Ledig et al.). */
   adversarialWeight?: number;
   /** Weight of the total-variation term on G's output. Default 0 (SRGAN used 2e-8). */
   totalVariationWeight?: number;
-  /** Steps at the start that train G on pixel MSE alone (the SRResNet initialisation). Default 0. */
+  /** Steps at the start that train G on pixel MSE (`l2`) alone (the SRResNet initialisation). Default 0. */
   pretrainSteps?: number;
   /** Adversarial loss pair. Default `non-saturating`. */
   loss?: AdversarialLossName | AdversarialLoss;
@@ -65,7 +80,7 @@ export interface SrganStrategyOptions {
  *
  * @param options - networks, content and adversarial terms, schedule, optimizer, preview pairs
  * @returns the strategy (it owns the networks and optimizers)
- * @throws GanError `INVALID_ARGUMENT` for negative weights; `SHAPE_MISMATCH` when G's output does not match the targets
+ * @throws GanError `INVALID_ARGUMENT` for negative weights or an unknown content term; `SHAPE_MISMATCH` when G's output does not match the targets, or (during a step) when a content loss function returns a non-scalar
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -92,16 +107,33 @@ export function srganStrategy(options: SrganStrategyOptions): Strategy<PairedBat
     options.pretrainSteps === undefined || options.pretrainSteps === 0
       ? 0
       : checkInteger(fn, 'pretrainSteps', options.pretrainSteps);
-  const content = options.content ?? 'mse';
-  if (content !== 'mse' && content !== 'l1' && content?.kind !== 'perceptual') {
+  const content = options.content ?? 'l2';
+  if (
+    content !== 'l1' &&
+    content !== 'l2' &&
+    content !== 'mse' &&
+    typeof content !== 'function' &&
+    content?.kind !== 'perceptual'
+  ) {
     throw new GanError(
       'INVALID_ARGUMENT',
-      `${fn}: content must be 'mse', 'l1' or { kind: 'perceptual', extractor }, got ${JSON.stringify(content)}`,
+      `${fn}: content must be 'l1', 'l2', a content loss function (prediction, target) => tf.Scalar or { kind: 'perceptual', extractor }, got ${JSON.stringify(content)}`,
     );
   }
   const contentLoss = (out: tf.Tensor, target: tf.Tensor): tf.Scalar => {
-    if (content === 'mse') return l2Loss(out, target);
+    if (content === 'l2' || content === 'mse') return l2Loss(out, target);
     if (content === 'l1') return l1Loss(out, target);
+    if (typeof content === 'function') {
+      const value = content(out, target);
+      if (!(value instanceof tf.Tensor) || value.rank !== 0) {
+        const got = value instanceof tf.Tensor ? `shape ${formatShape(value.shape)}` : typeof value;
+        throw new GanError(
+          'SHAPE_MISMATCH',
+          `${fn}: the content loss function must return a scalar, got ${got}`,
+        );
+      }
+      return value;
+    }
     const value = perceptualLoss(out, target, {
       extractor: content.extractor,
       ...(content.layers ? { layers: content.layers } : {}),
@@ -109,14 +141,14 @@ export function srganStrategy(options: SrganStrategyOptions): Strategy<PairedBat
     // Ledig et al. rescale VGG features by 1/12.75; `scale` multiplies the term
     return content.scale === undefined ? value : tf.mul(value, content.scale);
   };
-  const loss =
-    typeof options.loss === 'object' ? options.loss : getAdversarialLoss(options.loss ?? 'non-saturating');
+  const loss = resolveAdversarialLoss(fn, options.loss);
   const settings = { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, ...options.optimizer };
   const optimizers: Record<string, tf.Optimizer> = { generator: adamOptimizer(fn, settings) };
   if (discriminator) optimizers.discriminator = adamOptimizer(fn, settings);
   const gVars = trainableVariables(generator);
   const dVars = discriminator ? trainableVariables(discriminator) : [];
   const preview = new PairedPreview(options.preview);
+  const judge = (x: tf.Tensor) => discriminator!.apply(x, { training: true }) as tf.Tensor;
 
   return {
     name: discriminator ? 'srgan' : 'srresnet',
@@ -131,15 +163,13 @@ export function srganStrategy(options: SrganStrategyOptions): Strategy<PairedBat
       const losses: Record<string, tf.Scalar> = {};
       if (adversarial) {
         const fake = tf.tidy(() => generator.apply(inputs, { training: true }) as tf.Tensor);
-        losses.d_loss = optimizerStep(
-          optimizers.discriminator!,
-          () =>
-            loss.discriminator(
-              discriminator.apply(targets, { training: true }) as tf.Tensor,
-              discriminator.apply(fake, { training: true }) as tf.Tensor,
-            ),
-          dVars,
-        );
+        losses.d_loss = discriminatorStep({
+          loss,
+          optimizer: optimizers.discriminator!,
+          variables: dVars,
+          realLogits: () => judge(targets),
+          fakeLogits: () => judge(fake),
+        }).d_loss;
         fake.dispose();
       }
       const terms: { content?: tf.Scalar; adv?: tf.Scalar; tv?: tf.Scalar } = {};
@@ -147,12 +177,12 @@ export function srganStrategy(options: SrganStrategyOptions): Strategy<PairedBat
         optimizers.generator!,
         () => {
           const out = generator.apply(inputs, { training: true }) as tf.Tensor;
-          // pre-training is SRResNet's pixel MSE, whatever the content loss
+          // pre-training is SRResNet's pixel MSE (l2), whatever the content loss
           const c = step <= pretrainSteps ? l2Loss(out, targets) : contentLoss(out, targets);
           terms.content = tf.keep(tf.clone(c));
           let total: tf.Scalar = c;
           if (adversarial) {
-            const a = loss.generator(discriminator.apply(out, { training: true }) as tf.Tensor);
+            const a = generatorAdversarialTerm(loss, judge(out), () => judge(targets));
             terms.adv = tf.keep(tf.clone(a));
             total = tf.add(total, tf.mul(adversarialWeight, a));
           }

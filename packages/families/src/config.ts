@@ -1,0 +1,142 @@
+import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import type { AdversarialLossName } from '@gankit/losses';
+import { z } from 'zod';
+
+/** A positive integer (zod). @category Configs */
+export const positiveInt = z.number().int().min(1);
+/** A number >= 0 (zod). @category Configs */
+export const nonNegative = z.number().min(0);
+
+/** Adversarial loss pairs a config may name (see @gankit/losses). */
+const ADVERSARIAL_LOSSES = [
+  'non-saturating',
+  'minimax',
+  'lsgan',
+  'hinge',
+  'wasserstein',
+  'relativistic-average',
+] as const satisfies readonly AdversarialLossName[];
+
+/**
+ * The config fields every family shares: identity, adversarial loss and D schedule, optimizer,
+ * training length and seed, output cadence, EMA and backend. A family's schema spreads these
+ * into its own `z.object({ ...commonConfigShape, family, data, model, ... }).strict()`.
+ * @category Configs
+ */
+export const commonConfigShape = {
+  preset: z.string(),
+  description: z.string(),
+  /** Adversarial loss pair (see @gankit/losses). */
+  loss: z.enum(ADVERSARIAL_LOSSES),
+  discriminatorSteps: positiveInt,
+  /** A penalty on D, in @gankit/losses' vocabulary: WGAN-GP's gradient penalty or R1. */
+  regularizer: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('gradient-penalty'), weight: z.number().gt(0) }).strict(),
+      z.object({ kind: z.literal('r1'), gamma: z.number().gt(0) }).strict(),
+    ])
+    .optional(),
+  optimizer: z
+    .object({
+      learningRate: z.number().gt(0),
+      beta1: z.number().min(0).lt(1),
+      beta2: z.number().min(0).lt(1),
+    })
+    .strict(),
+  training: z
+    .object({
+      steps: positiveInt,
+      batchSize: positiveInt,
+      seed: z.number().int().min(0),
+      /** Linear learning-rate decay to 0, starting at this step (omit for a constant rate). */
+      decayStart: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  output: z
+    .object({
+      progressEvery: positiveInt,
+      sampleEvery: positiveInt,
+      checkpointEvery: positiveInt,
+      sampleCount: positiveInt,
+    })
+    .strict(),
+  /** Exponential moving average of G's weights for sampling; omit to sample the live weights. */
+  emaDecay: z.number().min(0).lt(1).optional(),
+  backend: z.enum(BACKEND_CHOICES as [BackendChoice, ...BackendChoice[]]),
+};
+
+const commonSchema = z.object(commonConfigShape);
+
+/**
+ * What every run config has, whatever its family: the common fields, the family's name, and
+ * its `data` and `model` sections (their contents are the family's own).
+ * @category Configs
+ */
+export type RunConfig = z.infer<typeof commonSchema> & {
+  family: string;
+  data: { dataset: string; dir?: string } & Record<string, unknown>;
+  model: Record<string, unknown>;
+};
+
+/**
+ * Validates `value` against a zod schema, reporting every problem at once with its dot path
+ * and the value found there.
+ * @param schema - the schema
+ * @param value - the candidate
+ * @param source - where it came from, for the message
+ * @returns the parsed value
+ * @throws GanError `INVALID_CONFIG` listing each problem as `path: message, got value`
+ * @category Configs
+ */
+export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const at = issue.path.join('.') || '(root)';
+    const got = issue.path.reduce<unknown>(
+      (v, k) =>
+        v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined,
+      value,
+    );
+    return `  ${at}: ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+  });
+  throw new GanError('INVALID_CONFIG', `${source} is not a valid training config:\n${lines.join('\n')}`);
+}
+
+/**
+ * Applies one `a.b.c=value` override to a config in place (the value is parsed as JSON, else
+ * kept as a string). The config is validated afterwards by its family's schema.
+ * @param config - the config to change
+ * @param assignment - `path=value`
+ * @throws GanError `INVALID_ARGUMENT` for a malformed assignment or a path through a non-section
+ * @category Configs
+ */
+export function applyOverride(config: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) {
+    throw new GanError('INVALID_ARGUMENT', `--set takes path=value, got '${assignment}'`);
+  }
+  const keys = assignment.slice(0, eq).split('.');
+  const raw = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  let node: Record<string, unknown> = config;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `--set ${assignment}: '${key}' is not a section of this config (sections: ${Object.keys(node)
+          .filter((k) => typeof node[k] === 'object')
+          .join(', ')})`,
+      );
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}

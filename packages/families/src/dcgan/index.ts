@@ -1,0 +1,116 @@
+import { datasetBatchSource, dcganStrategy } from '@gankit/trainers';
+import { z } from 'zod';
+import { commonConfigShape, positiveInt } from '../config.js';
+import type { FamilyDefinition } from '../family.js';
+import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
+import { sampleImageGrid } from '../shared/sampling.js';
+
+/** The image and width fields of the DCGAN-shaped families. */
+export const imageModelShape = {
+  imageSize: positiveInt,
+  channels: positiveInt,
+  latentDim: positiveInt,
+  generatorWidth: positiveInt,
+  discriminatorWidth: positiveInt,
+};
+
+/** Config of the `dcgan` family. @category Families */
+export const dcganConfigSchema = z
+  .object({
+    ...commonConfigShape,
+    family: z.literal('dcgan'),
+    data: fashionDataSchema,
+    model: z
+      .object({
+        ...imageModelShape,
+        discriminatorBatchNorm: z.boolean(),
+        /** Spectral normalization on every D layer (Miyato et al. 2018). */
+        discriminatorSpectralNorm: z.boolean().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** A validated `dcgan` config. @category Families */
+export type DcganConfig = z.infer<typeof dcganConfigSchema>;
+
+const dcganFashion: DcganConfig = {
+  preset: 'dcgan-fashion',
+  family: 'dcgan',
+  description: 'DCGAN (Radford 2015) on Fashion-MNIST 28x28; bundled 2,000-image subset by default',
+  data: { dataset: 'fashion-mnist', dir: 'bundled' },
+  model: {
+    imageSize: 28,
+    channels: 1,
+    latentDim: 100,
+    generatorWidth: 32,
+    discriminatorWidth: 32,
+    discriminatorBatchNorm: true,
+  },
+  loss: 'non-saturating',
+  discriminatorSteps: 1,
+  optimizer: { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
+  training: { steps: 1200, batchSize: 64, seed: 0 },
+  output: { progressEvery: 50, sampleEvery: 200, checkpointEvery: 400, sampleCount: 64 },
+  backend: 'auto',
+};
+
+const hingeSnFashion: DcganConfig = {
+  ...dcganFashion,
+  preset: 'hinge-sn-fashion',
+  description:
+    'hinge loss with a spectrally normalized DCGAN discriminator (Miyato et al. 2018) on Fashion-MNIST',
+  model: { ...dcganFashion.model, discriminatorBatchNorm: false, discriminatorSpectralNorm: true },
+  loss: 'hinge',
+};
+
+const wganGpFashion: DcganConfig = {
+  ...dcganFashion,
+  preset: 'wgan-gp-fashion',
+  description:
+    'WGAN-GP (Gulrajani et al. 2017: n_critic 5, lambda 10, Adam(1e-4, 0.5, 0.9)) with DCGAN networks on Fashion-MNIST',
+  // no batch norm in the critic: the penalty is per sample (Gulrajani et al., section 4)
+  model: { ...dcganFashion.model, discriminatorBatchNorm: false },
+  loss: 'wasserstein',
+  regularizer: { kind: 'gradient-penalty', weight: 10 },
+  discriminatorSteps: 5,
+  optimizer: { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 },
+  training: { steps: 600, batchSize: 64, seed: 0 },
+  output: { progressEvery: 25, sampleEvery: 100, checkpointEvery: 200, sampleCount: 64 },
+};
+
+/**
+ * DCGAN (Radford et al. 2015) on Fashion-MNIST, with any adversarial loss and D penalty:
+ * the non-saturating DCGAN, hinge with spectral norm (Miyato et al. 2018), WGAN-GP.
+ * @category Families
+ */
+export const dcganFamily: FamilyDefinition<DcganConfig> = {
+  name: 'dcgan',
+  description: 'DCGAN (Radford 2015) on Fashion-MNIST: strided convs, batch norm, any adversarial loss',
+  schema: dcganConfigSchema,
+  presets: [dcganFashion, hingeSnFashion, wganGpFashion],
+  async build(config, log) {
+    const { training, model: m } = config;
+    const dataset = await loadFashionSplit(config.data.dir, 'train', log);
+    return {
+      data: datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed }),
+      strategy: dcganStrategy({
+        loss: config.loss,
+        discriminatorSteps: config.discriminatorSteps,
+        optimizer: config.optimizer,
+        ...(config.regularizer ? { regularizer: config.regularizer } : {}),
+        imageSize: m.imageSize,
+        channels: m.channels,
+        latentDim: m.latentDim,
+        generator: { baseWidth: m.generatorWidth },
+        discriminator: {
+          baseWidth: m.discriminatorWidth,
+          batchNorm: m.discriminatorBatchNorm,
+          spectralNorm: m.discriminatorSpectralNorm ?? false,
+        },
+        seed: training.seed,
+      }),
+    };
+  },
+  sample: (generator, _config, { n, seed, out }) => sampleImageGrid(generator, n, seed, out),
+};

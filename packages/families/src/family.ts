@@ -1,0 +1,76 @@
+import type { BatchSource, Callback, Strategy, Trainer } from '@gankit/trainers';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { z } from 'zod';
+import type { RunConfig } from './config.js';
+
+/** Where a family's build and hooks write their progress lines. @category Families */
+export type Log = (line: string) => void;
+
+/**
+ * What a family's builder returns for one run: the strategy (networks, losses, optimizers),
+ * its data, how samples are drawn during training, and the end-of-run evaluation.
+ * @category Families
+ */
+export interface FamilyParts {
+  // biome-ignore lint/suspicious/noExplicitAny: each family has its own batch type
+  strategy: Strategy<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  data: BatchSource<any>;
+  /** Sample grids or plots during training (default: an image grid of `output.sampleCount`). */
+  samples?: Callback;
+  /** End-of-run numbers written to `evaluation.json` (mode coverage, class fidelity, ...). */
+  evaluate?: (trainer: Trainer) => Promise<Record<string, unknown>>;
+}
+
+/** Options of a family's `sample` hook. @category Families */
+export interface SampleOptions {
+  /** Number of samples. */
+  n: number;
+  /** Seed of the latent batch. */
+  seed: number;
+  /** PNG to write. */
+  out: string;
+  /** Class-conditional families: draw every sample of this class. */
+  classIndex?: number;
+}
+
+/** Options of a family's `evaluate` hook (`gankit eval`). @category Families */
+export interface EvaluateOptions {
+  /** Evaluation inputs, where the family takes files (super-resolution: photos). */
+  images?: string[];
+  /** How the run is named in printed tables. */
+  label: string;
+  log: Log;
+}
+
+/**
+ * Everything about one GAN family, in one place: its name, config schema, presets, the
+ * builder that turns a validated config into networks, strategy, data and callbacks, and the
+ * hooks that sample and evaluate a trained generator. Register one with {@link defineFamily};
+ * the CLI knows families only through the registry.
+ * @category Families
+ */
+export interface FamilyDefinition<C extends RunConfig = RunConfig> {
+  /** The name configs give as `family`. */
+  readonly name: string;
+  /** One line: what the family trains (the paper). */
+  readonly description: string;
+  /** The config schema (strict: unknown keys are refused). */
+  readonly schema: z.ZodType<C>;
+  /** Ready-to-train configs; each `preset` name is unique across the registry. */
+  readonly presets: readonly C[];
+  /** Builds a run's parts from its validated config. */
+  build(config: C, log: Log): Promise<FamilyParts>;
+  /** Draws samples from a trained generator and writes them to `options.out`. */
+  sample?(generator: tfl.LayersModel, config: C, options: SampleOptions): Promise<void>;
+  /** Scores a trained generator (`gankit eval`); returns what is written to the run's eval.json. */
+  evaluate?(
+    generator: tfl.LayersModel,
+    config: C,
+    options: EvaluateOptions,
+  ): Promise<Record<string, unknown>>;
+  /** Whether samples can be drawn per class (`gankit sample --class K`). */
+  readonly classConditional?: boolean;
+  /** Whether the generator maps an image to a larger image (`gankit upscale` applies). */
+  readonly upscales?: boolean;
+}

@@ -1,0 +1,74 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { GanError } from '@gankit/core';
+import { writeFileAtomic } from '@gankit/data';
+import type { RunConfig } from '../config.js';
+import { parseRunConfig } from '../registry.js';
+
+/** The files of a run folder. @category Runs */
+export const runPaths = (runDir: string) => ({
+  config: path.join(runDir, 'config.json'),
+  evaluation: path.join(runDir, 'evaluation.json'),
+  generator: path.join(runDir, 'generator'),
+  samples: path.join(runDir, 'samples'),
+  checkpoints: path.join(runDir, 'checkpoints'),
+});
+
+/**
+ * Refuses to start a new run in a folder that already holds one, so nothing is overwritten.
+ * @throws GanError `INVALID_ARGUMENT` naming the folder and what to do instead
+ */
+export async function assertFreshRunDir(runDir: string): Promise<void> {
+  try {
+    await fs.access(runPaths(runDir).config);
+  } catch {
+    return;
+  }
+  throw new GanError(
+    'INVALID_ARGUMENT',
+    `train: ${runDir} already holds a run (config.json); continue it with 'gankit resume ${runDir}' or pick another --out`,
+  );
+}
+
+/**
+ * The default run folder: `base`, or `base-2`, `base-3`, ... when earlier runs are there, so
+ * running the same preset twice never touches the first run.
+ */
+export async function nextFreeRunDir(base: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? base : `${base}-${i}`;
+    try {
+      await fs.access(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}
+
+/** Writes the resolved config of a run, atomically. */
+export async function writeRunConfig(runDir: string, config: RunConfig): Promise<void> {
+  await writeFileAtomic(runPaths(runDir).config, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * Reads and validates a run's config.
+ * @throws GanError `IO_ERROR` when the folder is not a run, `INVALID_CONFIG` when its config is invalid
+ */
+export async function readRunConfig(runDir: string): Promise<RunConfig> {
+  const file = runPaths(runDir).config;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new GanError('IO_ERROR', `${runDir} is not a gankit run folder: cannot read ${file}`, { cause: e });
+  }
+  return parseRunConfig(parseJson(text, file), file);
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new GanError('INVALID_CONFIG', `${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,246 @@
+import * as path from 'node:path';
+import { type BackendChoice, formatBackendReport, setupBackend } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import { saveModel, writeFileAtomic } from '@gankit/data';
+import {
+  checkpointCallback,
+  formatDuration,
+  learningRateSchedule,
+  metricsLogCallback,
+  progressCallback,
+  sampleGridCallback,
+  Trainer,
+} from '@gankit/trainers';
+import { applyOverride, type RunConfig } from '../config.js';
+import type { FamilyParts, Log } from '../family.js';
+import { getFamily, getPreset, parseRunConfig } from '../registry.js';
+import { assertFreshRunDir, nextFreeRunDir, readRunConfig, runPaths, writeRunConfig } from './run-dir.js';
+
+/** Changes to a preset before it trains, as the CLI's flags give them. @category Runs */
+export interface ConfigOverrides {
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  backend?: BackendChoice;
+  /** The data folder (`bundled` for the data shipped with gankit); refused for generated data. */
+  data?: string;
+  /** `path=value` assignments, e.g. `latent.latentWeight=0` (values are JSON, else strings). */
+  set?: string[];
+}
+
+/**
+ * A preset's config with overrides applied, validated by its family's schema.
+ * @param preset - a preset name (see `listPresets`)
+ * @param overrides - changes to apply
+ * @returns the validated config
+ * @throws GanError `UNKNOWN_NAME` for an unknown preset, `INVALID_CONFIG` listing every problem, `INVALID_ARGUMENT` for `data` on generated data
+ * @example
+ * ```ts
+ * import { presetConfig } from '@gankit/families';
+ * const config = presetConfig('dcgan-fashion', { steps: 10, set: ['model.generatorWidth=16'] });
+ * console.log(config.training.steps, config.model.generatorWidth); // 10 16
+ * ```
+ * @category Runs
+ */
+export function presetConfig(preset: string, overrides: ConfigOverrides = {}): RunConfig {
+  const config = getPreset(preset);
+  if (overrides.steps !== undefined) config.training.steps = overrides.steps;
+  if (overrides.batchSize !== undefined) config.training.batchSize = overrides.batchSize;
+  if (overrides.seed !== undefined) config.training.seed = overrides.seed;
+  if (overrides.backend !== undefined) config.backend = overrides.backend;
+  for (const assignment of overrides.set ?? []) applyOverride(config as Record<string, unknown>, assignment);
+  if (overrides.data !== undefined) {
+    if (!('dir' in config.data)) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `--data does not apply to preset '${preset}' (its data is generated: ${config.data.dataset})`,
+      );
+    }
+    config.data.dir = overrides.data;
+  }
+  return parseRunConfig(config, `preset '${preset}' with the given flags`);
+}
+
+/** Options of {@link createRun}, {@link train} and {@link resume}. @category Runs */
+export interface RunOptions {
+  /** Progress lines (default: none). */
+  log?: Log;
+  /** CPU threads: the native kernels' or, without them, wasm's (default: every core). */
+  threads?: number;
+}
+
+/** A run ready to train: its trainer and the family's parts. @category Runs */
+export interface Run {
+  config: RunConfig;
+  runDir: string;
+  trainer: Trainer;
+  parts: FamilyParts;
+}
+
+/**
+ * Sets up the config's backend and builds the run: the family's networks, strategy and data,
+ * and the standard callbacks (progress, metrics log, samples, checkpoints, rate decay).
+ * Nothing is written until it trains. Dispose with {@link disposeRun} if it never trains.
+ * @param config - a validated config (see {@link presetConfig}, `parseRunConfig`)
+ * @param runDir - the run folder
+ * @param options - log and threads
+ * @returns the run
+ * @category Runs
+ */
+export async function createRun(config: RunConfig, runDir: string, options: RunOptions = {}): Promise<Run> {
+  const log = options.log ?? (() => {});
+  const family = getFamily(config.family);
+  const report = await setupBackend({
+    backend: config.backend,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
+  for (const line of formatBackendReport(report)) log(line);
+  const parts = await family.build(config, log);
+  const { training, output } = config;
+  const trainer = new Trainer({
+    strategy: parts.strategy,
+    data: parts.data,
+    steps: training.steps,
+    seed: training.seed,
+    runDir,
+    config,
+    checkpointOnSignal: true,
+    ...(config.emaDecay !== undefined ? { emaDecay: config.emaDecay } : {}),
+    callbacks: [
+      ...(training.decayStart === undefined
+        ? []
+        : [learningRateSchedule({ kind: 'linear', decayStart: training.decayStart })]),
+      progressCallback({ every: output.progressEvery, log }),
+      metricsLogCallback({ every: 1 }),
+      parts.samples ??
+        sampleGridCallback({
+          every: output.sampleEvery,
+          count: output.sampleCount,
+          seed: training.seed,
+          log,
+        }),
+      checkpointCallback({ every: output.checkpointEvery }),
+    ],
+  });
+  return { config, runDir, trainer, parts };
+}
+
+/** Releases a run's trainer and networks. @category Runs */
+export function disposeRun(run: Run): void {
+  run.trainer.dispose();
+  run.parts.strategy.dispose();
+}
+
+/** What {@link train} and {@link resume} return. @category Runs */
+export interface RunResult {
+  runDir: string;
+  /** The step reached. */
+  step: number;
+  /** `SIGINT` / `SIGTERM` when a signal stopped it (a checkpoint was saved). */
+  interruptedBy?: string;
+  /** What was written to `evaluation.json`. */
+  evaluation: Record<string, unknown>;
+}
+
+/** Trains to the trainer's last step, exports the generator, evaluates; disposes the run. */
+async function fitRun(run: Run, log: Log): Promise<RunResult> {
+  const { trainer, runDir } = run;
+  try {
+    const result = await trainer.fit();
+    await trainer.withSamplingNetwork((g) => saveModel(g, runPaths(runDir).generator));
+    const evaluation = { step: result.step, ...((await run.parts.evaluate?.(trainer)) ?? {}) };
+    await writeFileAtomic(runPaths(runDir).evaluation, `${JSON.stringify(evaluation, null, 2)}\n`);
+    if (result.interruptedBy) {
+      log(
+        `stopped by ${result.interruptedBy} at step ${result.step}; checkpoint saved. Continue with: gankit resume ${runDir}`,
+      );
+    } else {
+      log(`done: step ${result.step} in ${formatDuration(result.elapsedMs)}`);
+      log(`samples: ${path.join(runPaths(runDir).samples, 'final.png')}`);
+      log(`generator: ${runPaths(runDir).generator}/model.json`);
+    }
+    return {
+      runDir,
+      step: result.step,
+      ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}),
+      evaluation,
+    };
+  } finally {
+    disposeRun(run);
+  }
+}
+
+/** Options of {@link train}. @category Runs */
+export interface TrainOptions extends RunOptions {
+  /** The run folder (default: `runs/<preset>`, or `-2`, `-3`, ... when taken). */
+  out?: string;
+}
+
+/**
+ * Trains a config into a fresh run folder: sample grids, checkpoints, the final generator
+ * (`generator/model.json`) and `evaluation.json`. The library form of `gankit train`.
+ * @param config - a validated config (see {@link presetConfig})
+ * @param options - run folder, log, threads
+ * @returns where it went and the end-of-run numbers
+ * @throws GanError `INVALID_ARGUMENT` when the folder already holds a run
+ * @example
+ * ```ts
+ * import { presetConfig, train } from '@gankit/families';
+ * const config = presetConfig('gan-ring8', { steps: 4, backend: 'cpu', set: ['training.batchSize=16'] });
+ * const result = await train(config, { out: 'runs/ring-example' });
+ * console.log(result.step); // 4
+ * ```
+ * @category Runs
+ */
+export async function train(config: RunConfig, options: TrainOptions = {}): Promise<RunResult> {
+  const log = options.log ?? (() => {});
+  const runDir = options.out
+    ? path.resolve(options.out)
+    : await nextFreeRunDir(path.resolve('runs', config.preset));
+  await assertFreshRunDir(runDir);
+  const run = await createRun(config, runDir, options);
+  await writeRunConfig(runDir, config);
+  log(
+    `run: ${runDir} (${config.preset}, ${config.training.steps} steps of batch ${config.training.batchSize})`,
+  );
+  return fitRun(run, log);
+}
+
+/** Options of {@link resume}. @category Runs */
+export interface ResumeOptions extends RunOptions {
+  /** N more steps after the checkpoint; without it, up to the config's step count. */
+  steps?: number;
+}
+
+/**
+ * Restores a run's latest checkpoint (weights, optimizer slots, random state, data position)
+ * and continues exactly where it stopped. The library form of `gankit resume`.
+ * @param runDir - the run folder
+ * @param options - more steps, log, threads
+ * @returns the result, or `undefined` when the run is already at its target step
+ * @throws GanError `IO_ERROR` when the run has no checkpoint yet
+ * @category Runs
+ */
+export async function resume(runDir: string, options: ResumeOptions = {}): Promise<RunResult | undefined> {
+  const log = options.log ?? (() => {});
+  const dir = path.resolve(runDir);
+  const config = await readRunConfig(dir);
+  const run = await createRun(config, dir, options);
+  const step = await run.trainer.restore();
+  if (step === undefined) {
+    disposeRun(run);
+    throw new GanError(
+      'IO_ERROR',
+      `resume: ${dir} has no checkpoint yet; start it again with 'gankit train'`,
+    );
+  }
+  const target = options.steps !== undefined ? step + options.steps : config.training.steps;
+  if (target <= step) {
+    disposeRun(run);
+    log(`resume: ${dir} is already at step ${step} of ${target}; pass --steps N to train N more`);
+    return undefined;
+  }
+  run.trainer.setTotalSteps(target);
+  log(`resume: ${dir} from step ${step} to ${target}`);
+  return fitRun(run, log);
+}

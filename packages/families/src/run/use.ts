@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { type BackendChoice, setupBackend } from '@gankit/backend';
+import { GanError } from '@gankit/core';
+import { loadImage, loadModel, saveImage, tiledUpscale, writeFileAtomic } from '@gankit/data';
+import '@gankit/models'; // registers the custom layers saved generators use
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Log } from '../family.js';
+import { getFamily } from '../registry.js';
+import { readRunConfig, runPaths } from './run-dir.js';
+
+/** Backend options of the functions that use a trained generator. @category Runs */
+export interface UseOptions {
+  backend?: BackendChoice;
+  /** CPU threads: the native kernels' or, without them, wasm's (default: every core). */
+  threads?: number;
+  log?: Log;
+}
+
+async function loadRunGenerator(runDir: string, what: string, options: UseOptions): Promise<tfl.LayersModel> {
+  await setupBackend({
+    backend: options.backend ?? 'auto',
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
+  const dir = runPaths(runDir).generator;
+  try {
+    return await loadModel(dir);
+  } catch (e) {
+    throw new GanError(
+      'IO_ERROR',
+      `${what}: ${runDir} has no trained generator (${dir}); train it first with 'gankit train'`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+/** Options of {@link sampleRun}. @category Runs */
+export interface SampleRunOptions extends UseOptions {
+  n: number;
+  seed: number;
+  /** PNG to write. */
+  out: string;
+  /** Class-conditional runs: every sample of this class (default: one row per class). */
+  classIndex?: number;
+}
+
+/**
+ * Draws `n` samples from a run's generator with a seeded latent batch and writes them as the
+ * family draws them (an image grid, one row per class, a scatter plot). The same run, seed and
+ * backend give byte-identical PNGs. The library form of `gankit sample`.
+ * @param runDir - the run folder
+ * @param options - count, seed, output file, class
+ * @returns the written file
+ * @throws GanError `INVALID_ARGUMENT` when the family draws no samples (super-resolution) or the class is invalid; `IO_ERROR` without a trained generator
+ * @category Runs
+ */
+export async function sampleRun(runDir: string, options: SampleRunOptions): Promise<string> {
+  const dir = path.resolve(runDir);
+  const config = await readRunConfig(dir);
+  const family = getFamily(config.family);
+  if (!family.sample) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `sample: ${runDir} is a '${config.family}' run, whose generator takes images, not latents${family.upscales ? "; use 'gankit upscale'" : ''}`,
+    );
+  }
+  if (options.classIndex !== undefined && !family.classConditional) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `sample: --class applies to class-conditional runs; ${runDir} is a '${config.family}' run (preset ${config.preset})`,
+    );
+  }
+  const generator = await loadRunGenerator(dir, 'sample', options);
+  const out = path.resolve(options.out);
+  try {
+    await family.sample(generator, config, {
+      n: options.n,
+      seed: options.seed,
+      out,
+      ...(options.classIndex === undefined ? {} : { classIndex: options.classIndex }),
+    });
+  } finally {
+    generator.dispose();
+  }
+  return out;
+}
+
+/** Options of {@link evaluateRun}. @category Runs */
+export interface EvaluateRunOptions extends UseOptions {
+  /** Evaluation images, for families that take them (default: the family's own). */
+  images?: string[];
+}
+
+/**
+ * Scores a run's generator with its family's evaluation (super-resolution: PSNR/SSIM against
+ * bicubic on held-out photos) and writes the numbers to `<runDir>/eval.json`. The library form
+ * of `gankit eval`.
+ * @param runDir - the run folder
+ * @param options - images, backend, log
+ * @returns what was written
+ * @throws GanError `INVALID_ARGUMENT` when the family has no evaluation
+ * @category Runs
+ */
+export async function evaluateRun(
+  runDir: string,
+  options: EvaluateRunOptions = {},
+): Promise<Record<string, unknown>> {
+  const dir = path.resolve(runDir);
+  const config = await readRunConfig(dir);
+  const family = getFamily(config.family);
+  if (!family.evaluate) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `eval: ${runDir} is a '${config.family}' run, and that family has no evaluation yet`,
+    );
+  }
+  const generator = await loadRunGenerator(dir, 'eval', options);
+  try {
+    const result = await family.evaluate(generator, config, {
+      ...(options.images ? { images: options.images } : {}),
+      // the folder names the model: the preset alone does not say e.g. the scale
+      label: path.basename(dir),
+      log: options.log ?? (() => {}),
+    });
+    const written = { preset: config.preset, ...result };
+    await writeFileAtomic(path.join(dir, 'eval.json'), `${JSON.stringify(written, null, 2)}\n`);
+    return written;
+  } finally {
+    generator.dispose();
+  }
+}
+
+/** Options of {@link upscaleFile}. @category Runs */
+export interface UpscaleFileOptions extends UseOptions {
+  /** PNG to write (default: `<name>.x<scale>.png` beside the input). */
+  out?: string;
+  /** Tile side in input pixels. */
+  tile?: number;
+  /** Context around each tile, cut from its output. */
+  overlap?: number;
+}
+
+/**
+ * Super-resolves a PNG or JPEG with a run's generator, tile by tile (memory bounded by the
+ * tile size, seams removed by the overlap), alpha kept; writes a PNG. The library form of
+ * `gankit upscale`.
+ * @param input - the image file
+ * @param runDir - a super-resolution run folder
+ * @param options - output, tiling, backend, log
+ * @returns the written file
+ * @throws GanError `INVALID_ARGUMENT` for a non-PNG output or a run that does not upscale
+ * @category Runs
+ */
+export async function upscaleFile(
+  input: string,
+  runDir: string,
+  options: UpscaleFileOptions = {},
+): Promise<string> {
+  const log = options.log ?? (() => {});
+  if (options.out !== undefined && path.extname(options.out).toLowerCase() !== '.png') {
+    throw new GanError('INVALID_ARGUMENT', `upscale: --out must be a .png file, got ${options.out}`);
+  }
+  const dir = path.resolve(runDir);
+  // a bare generator folder (no config.json) is accepted: the model itself says what it does
+  const config = existsSync(runPaths(dir).config) ? await readRunConfig(dir) : undefined;
+  if (config && !getFamily(config.family).upscales) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `upscale: ${runDir} is a '${config.family}' run; upscale takes a super-resolution run (train one with 'gankit train --preset srresnet-x4')`,
+    );
+  }
+  const image = await loadImage(path.resolve(input));
+  const generator = await loadRunGenerator(dir, 'upscale', options);
+  try {
+    const started = Date.now();
+    let lastLogged = 0;
+    const result = await tiledUpscale(generator, image, {
+      tile: options.tile ?? 128,
+      overlap: options.overlap ?? 24,
+      onProgress: (done, total) => {
+        // a line every ~2 s and at the end keeps long runs visible without flooding logs
+        if (done === total || Date.now() - lastLogged > 2000) {
+          lastLogged = Date.now();
+          log(`tile ${done}/${total} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        }
+      },
+    });
+    const scale = result.width / image.width;
+    const parsed = path.parse(path.resolve(input));
+    const out = options.out
+      ? path.resolve(options.out)
+      : path.join(parsed.dir, `${parsed.name}.x${scale}.png`);
+    await saveImage(result, out);
+    log(`wrote ${result.width}x${result.height} (x${scale}) to ${out}`);
+    return out;
+  } finally {
+    generator.dispose();
+  }
+}

@@ -1,0 +1,169 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { registerTrainingKernels } from '@gankit/backend';
+import { GanError, SeededRandom } from '@gankit/core';
+import { gaussianMixture } from '@gankit/data';
+import { type AdversarialLoss, type AdversarialLossName, listAdversarialLosses } from '@gankit/losses';
+import {
+  conditionalDiscriminator,
+  conditionalGenerator,
+  mlpDiscriminator,
+  mlpGenerator,
+} from '@gankit/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pairedSyntheticSource, syntheticSource } from '../../test/synthetic.js';
+import { pointsBatchSource } from '../data/points-source.js';
+import type { BatchSource, Strategy } from '../engine/types.js';
+import { adversarialStrategy, dcganStrategy } from './adversarial.js';
+import { conditionalStrategy } from './conditional.js';
+import { latentRegularizedStrategy } from './latent-regularized.js';
+import type { PairedBatch } from './paired.js';
+import { pix2pixStrategy } from './pix2pix.js';
+import { srganStrategy } from './srgan.js';
+import { pairedNets } from './test-helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  registerTrainingKernels('cpu');
+});
+
+type Loss = AdversarialLossName | AdversarialLoss;
+interface Subject {
+  // biome-ignore lint/suspicious/noExplicitAny: each strategy has its own batch type
+  strategy: Strategy<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  data: BatchSource<any>;
+}
+
+/** A paired strategy built on the toy networks; the preview and unused networks are freed. */
+function paired(
+  scale: number,
+  make: (nets: ReturnType<typeof pairedNets>, preview: PairedBatch) => Strategy<PairedBatch>,
+  unused: (keyof ReturnType<typeof pairedNets>)[],
+): Subject {
+  const nets = pairedNets(1);
+  const preview = pairedSyntheticSource([8, 8, 1], scale, 2).next();
+  const strategy = make(nets, preview);
+  tf.dispose([preview.inputs, preview.targets]);
+  for (const name of unused) nets[name].dispose();
+  return { strategy, data: pairedSyntheticSource([8, 8, 1], scale, 4) };
+}
+
+/** Every strategy that takes a `loss` option, at toy size, with its adversarial stage on. */
+const strategies: Record<string, (loss: Loss) => Subject> = {
+  adversarialStrategy: (loss) => ({
+    strategy: adversarialStrategy({
+      generator: mlpGenerator({ latentDim: 4, outputDim: 2, hidden: [8], seed: 1 }),
+      discriminator: mlpDiscriminator({ inputDim: 2, hidden: [8], seed: 2 }),
+      loss,
+    }),
+    data: pointsBatchSource(gaussianMixture({ kind: 'ring' }), { batchSize: 8 }),
+  }),
+  dcganStrategy: (loss) => ({
+    strategy: dcganStrategy({
+      imageSize: 8,
+      channels: 1,
+      latentDim: 4,
+      generator: { baseWidth: 4 },
+      discriminator: { baseWidth: 4 },
+      loss,
+      seed: 1,
+    }),
+    data: syntheticSource([8, 8, 1], 4),
+  }),
+  conditionalStrategy: (loss) => ({
+    strategy: conditionalStrategy({
+      generator: conditionalGenerator({
+        imageSize: 8,
+        channels: 1,
+        numClasses: 3,
+        latentDim: 4,
+        embeddingDim: 2,
+        baseWidth: 4,
+        seed: 1,
+      }),
+      discriminator: conditionalDiscriminator({
+        imageSize: 8,
+        channels: 1,
+        numClasses: 3,
+        embeddingDim: 2,
+        baseWidth: 4,
+        seed: 2,
+      }),
+      numClasses: 3,
+      loss,
+    }),
+    data: syntheticSource([8, 8, 1], 4, 3),
+  }),
+  srganStrategy: (loss) =>
+    paired(
+      2,
+      (nets, preview) =>
+        srganStrategy({
+          generator: nets.generator,
+          discriminator: nets.discriminator,
+          pretrainSteps: 0,
+          loss,
+          preview,
+        }),
+      ['encoder', 'patch', 'translator'],
+    ),
+  latentRegularizedStrategy: (loss) =>
+    paired(
+      2,
+      (nets, preview) =>
+        latentRegularizedStrategy({
+          generator: nets.generator,
+          discriminator: nets.discriminator,
+          encoder: nets.encoder,
+          loss,
+          preview,
+        }),
+      ['patch', 'translator'],
+    ),
+  pix2pixStrategy: (loss) =>
+    paired(
+      1,
+      (nets, preview) =>
+        pix2pixStrategy({
+          generator: nets.translator,
+          discriminator: nets.patch,
+          loss,
+          preview,
+        }),
+      ['generator', 'discriminator', 'encoder'],
+    ),
+};
+
+// every registered pair, including relativistic-average, whose G loss also needs D's real logits
+describe.each(listAdversarialLosses())('adversarial loss %s', (loss) => {
+  it.each(Object.keys(strategies))('trains one seeded step of %s: finite losses, no leaks', (name) => {
+    const before = tf.memory().numTensors;
+    const { strategy, data } = strategies[name]!(loss as AdversarialLossName);
+    const batches = Array.from({ length: strategy.batchesPerStep() }, () => data.next());
+    const losses = strategy.trainStep(batches, { step: 1, rng: new SeededRandom(3) });
+    expect(losses.d_loss).toBeDefined();
+    for (const [term, value] of Object.entries(losses)) {
+      expect(Number.isFinite(value.dataSync()[0]), `${term} = ${value.dataSync()[0]}`).toBe(true);
+    }
+    tf.dispose([...Object.values(losses), ...batches.flatMap((b) => Object.values(b) as tf.Tensor[])]);
+    strategy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('a loss that is not a pair', () => {
+  const broken = { name: 'broken', description: 'no generator loss' } as unknown as AdversarialLoss;
+  it.each(Object.keys(strategies))('is refused by %s at construction, naming both', (name) => {
+    let error: unknown;
+    try {
+      strategies[name]!(broken);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GanError);
+    // DCGAN is the adversarial strategy with DCGAN networks, and says so
+    const fn = name === 'dcganStrategy' ? 'adversarialStrategy' : name;
+    expect((error as GanError).message).toMatch(new RegExp(`^${fn}: .*'broken'`));
+  });
+});
