@@ -23,8 +23,8 @@ export interface SrresnetGeneratorOptions {
   /**
    * Add a bilinear upscaling of the input to the output, so the network learns the residual
    * over interpolation (as VDSR and ESPCN-style models do): training starts at interpolation
-   * quality instead of a blank image, and flat or dark regions stay as they are. The output is
-   * then linear instead of tanh. Default false.
+   * quality (the last conv starts at zero) instead of a blank image, and flat or dark regions
+   * stay as they are. The output is then linear instead of tanh. Default false.
    */
   globalSkip?: boolean;
   /** Seed of the initialisers. Default 0. */
@@ -128,7 +128,19 @@ export function srresnetGenerator(options: SrresnetGeneratorOptions = {}): tfl.L
     h = sym(pixelShuffle({ factor: 2, name: `up${u}_shuffle` }), h);
     h = sym(prelu(`up${u}_prelu`), h);
   }
-  const tail = sym(conv(channels, 9, 'tail_conv'), h);
+  // with the skip, a zero tail starts training exactly at bilinear interpolation
+  const tail = sym(
+    options.globalSkip
+      ? tfl.layers.conv2d({
+          filters: channels,
+          kernelSize: 9,
+          padding: 'same',
+          kernelInitializer: 'zeros',
+          name: 'tail_conv',
+        })
+      : conv(channels, 9, 'tail_conv'),
+    h,
+  );
   const out = options.globalSkip
     ? sym(tfl.layers.add({ name: 'high_res' }), [sym(resize2d({ scale, name: 'interpolated' }), input), tail])
     : sym(tfl.layers.activation({ activation: 'tanh', name: 'high_res' }), tail);
