@@ -1,8 +1,9 @@
 import { GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import * as api from './index.js';
 import { disableNativeKernels, nativeKernelStatus } from './native/index.js';
-import { formatBackendReport, setupBackend } from './setup.js';
+import { formatBackendReport, type SetupSeams, setupBackend, setupBackendWith } from './setup.js';
 
 describe('setupBackend', () => {
   it('auto picks wasm here and says why it skipped the native backends', async () => {
@@ -66,5 +67,86 @@ describe('setupBackend', () => {
     await expect(setupBackend({ backend: 'cuda' as never })).rejects.toThrow(
       "setupBackend: backend must be one of auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu, got 'cuda'",
     );
+  });
+});
+
+/** A loader on which `missing` are not installed (the error Node gives), the rest real. */
+function without(...missing: string[]): SetupSeams {
+  return {
+    importModule: async (specifier) => {
+      if (missing.includes(specifier)) {
+        throw Object.assign(new Error(`Cannot find package '${specifier}' imported from setup.ts`), {
+          code: 'ERR_MODULE_NOT_FOUND',
+        });
+      }
+      return import(specifier);
+    },
+  };
+}
+
+const NATIVE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+// no Dawn adapter at all, so that auto goes past webgpu on a machine with a GPU too
+const noWebgpu = { webgpu: { dawnBackends: [] } };
+
+describe('setupBackend without the packages it needs', () => {
+  it('names the packages and the command when no backend package is installed', async () => {
+    // a GPU machine where an earlier test set webgpu up: auto reuses it, nothing to test
+    if (tf.engine().registry.webgpu !== undefined) return;
+    const seams = without(...NATIVE, '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu');
+    const error = await setupBackendWith(seams, { backend: 'auto', ...noWebgpu }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GanError);
+    expect(error).toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message:
+        'setupBackend: no tfjs backend package is installed: neither @tensorflow/tfjs-backend-wasm nor ' +
+        '@tensorflow/tfjs-backend-cpu can be imported, and there is no @tensorflow/tfjs-node; ' +
+        'install them with: npm i @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-backend-cpu',
+    });
+    await expect(setupBackendWith(seams, { backend: 'cpu' })).rejects.toThrow(
+      new GanError(
+        'BACKEND_UNAVAILABLE',
+        "setupBackend: backend 'cpu' is unavailable: @tensorflow/tfjs-backend-cpu is not installed (npm i @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-backend-cpu)",
+      ),
+    );
+  });
+
+  it('warns, with what to install and what it costs, when auto ends on the cpu backend', async () => {
+    if (tf.engine().registry.webgpu !== undefined) return;
+    const seams = without(...NATIVE, '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node');
+    const report = await setupBackendWith(seams, { backend: 'auto', ...noWebgpu });
+    expect(report.chosen).toBe('cpu');
+    expect(report.skipped.map((s) => s.backend)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm']);
+    const lines = formatBackendReport(report);
+    expect(lines).toContain(
+      '  warning: only the pure-JavaScript cpu backend is available; it trains convolutional nets ~100x slower ' +
+        'than wasm with native kernels (tens of seconds per step for a small conv net); for speed install @tensorflow/tfjs-backend-wasm ' +
+        '(npm i @tensorflow/tfjs-backend-wasm), and onnxruntime-node for the native kernels ' +
+        '(ONNXRUNTIME_NODE_INSTALL=skip npm i onnxruntime-node)',
+    );
+    // with onnxruntime-node installed only wasm is missing
+    const withOrt = await setupBackendWith(without(...NATIVE, '@tensorflow/tfjs-backend-wasm'), {
+      backend: 'auto',
+      ...noWebgpu,
+    });
+    const warning = withOrt.details.find((d) => d.startsWith('warning:'));
+    expect(warning).toMatch(
+      /install @tensorflow\/tfjs-backend-wasm \(npm i @tensorflow\/tfjs-backend-wasm\)$/,
+    );
+    // asked for by name, cpu is the caller's choice: no warning
+    const named = await setupBackendWith(seams, { backend: 'cpu' });
+    expect(named.details.some((d) => d.startsWith('warning:'))).toBe(false);
+  });
+
+  it('gives the offline install command when native kernels are off for want of onnxruntime-node', async () => {
+    const report = await setupBackendWith(without('onnxruntime-node'), { backend: 'wasm', threads: 1 });
+    expect(report.details).toContain(
+      'native kernels: off (onnxruntime-node is not installed; installing it makes the convolutions ~2x faster: ONNXRUNTIME_NODE_INSTALL=skip npm i onnxruntime-node)',
+    );
+    expect(nativeKernelStatus('wasm')).toBeUndefined();
+  });
+
+  it('keeps the loader seam out of the public API', () => {
+    expect(Object.keys(api)).not.toContain('setupBackendWith');
+    expect(api.setupBackend).toBe(setupBackend);
   });
 });

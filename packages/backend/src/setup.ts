@@ -83,9 +83,49 @@ export interface SetupBackendOptions {
 interface Attempt {
   ok: boolean;
   reason: string;
+  /** The backend's package could not be imported because it is not installed. */
+  notInstalled?: boolean;
   details?: string[];
   adapter?: WebgpuAdapterSummary;
 }
+
+/**
+ * How setupBackend loads the optional packages. Tests replace it to act out a machine where
+ * some are missing; not exported from the package.
+ * @internal
+ */
+export interface SetupSeams {
+  /** `import(specifier)`. */
+  importModule: (specifier: string) => Promise<unknown>;
+}
+
+const defaultSeams: SetupSeams = {
+  // literal specifiers where setup.ts always had them, so that bundlers (the GPU benchmark's
+  // bundle) still see and resolve them; the native TensorFlow packages were never literal
+  importModule: (specifier) => {
+    switch (specifier) {
+      case '@tensorflow/tfjs-backend-wasm':
+        return import('@tensorflow/tfjs-backend-wasm');
+      case '@tensorflow/tfjs-backend-cpu':
+        return import('@tensorflow/tfjs-backend-cpu');
+      case 'onnxruntime-node':
+        return import('onnxruntime-node');
+      default:
+        return import(specifier);
+    }
+  },
+};
+
+/** The portable backends, and the command that installs them. */
+const PORTABLE_INSTALL = 'npm i @tensorflow/tfjs-backend-wasm @tensorflow/tfjs-backend-cpu';
+
+/**
+ * Installs onnxruntime-node from the npm registry alone: without the variable its postinstall
+ * downloads CUDA files from outside the registry, and npm drops the package when that fails.
+ */
+const ONNXRUNTIME_INSTALL = 'ONNXRUNTIME_NODE_INSTALL=skip npm i onnxruntime-node';
+
+const NATIVE_KERNELS_NOT_INSTALLED = `native kernels: off (onnxruntime-node is not installed; installing it makes the convolutions ~2x faster: ${ONNXRUNTIME_INSTALL})`;
 
 /** Whether a failed import failed because the package is not installed. */
 function isNotInstalled(e: unknown): boolean {
@@ -100,14 +140,15 @@ function isNotInstalled(e: unknown): boolean {
 
 // Native backends register themselves on import; a failed import means "not installed" or
 // "libtensorflow missing", and both are reasons to move on, not to crash.
-async function tryNative(pkg: string, tfjsName: string): Promise<Attempt> {
+async function tryNative(pkg: string, tfjsName: string, seams: SetupSeams): Promise<Attempt> {
   try {
-    await import(pkg);
+    await seams.importModule(pkg);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     const notInstalled = isNotInstalled(e);
     return {
       ok: false,
+      notInstalled,
       reason: notInstalled
         ? `${pkg} is not installed (optional: it downloads libtensorflow at install time)`
         : `${pkg} failed to load: ${msg}`,
@@ -127,29 +168,31 @@ function nativeKernelsWanted(options: SetupBackendOptions): boolean | 'auto' {
 async function nativeKernelsExpected(
   backend: 'wasm' | 'cpu',
   options: SetupBackendOptions,
+  seams: SetupSeams,
 ): Promise<boolean> {
   const want = nativeKernelsWanted(options);
   if (want === false || (want === 'auto' && backend === 'cpu')) return false;
   try {
-    await import('onnxruntime-node');
+    await seams.importModule('onnxruntime-node');
     return true;
   } catch {
     return false;
   }
 }
 
-async function tryWasm(options: SetupBackendOptions): Promise<Attempt> {
+async function tryWasm(options: SetupBackendOptions, seams: SetupSeams): Promise<Attempt> {
   // With native kernels the heavy kernels run on onnxruntime's threads; a threaded wasm
   // build's worker would compete with them for the cores (a DCGAN step: 97-105 ms with
   // single-threaded wasm against 109-122 ms threaded), and its shared heap must be copied
   // out before onnxruntime can read it.
-  const native = await nativeKernelsExpected('wasm', options);
+  const native = await nativeKernelsExpected('wasm', options, seams);
   const threads = native ? 1 : options.threads;
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    await seams.importModule('@tensorflow/tfjs-backend-wasm');
   } catch (e) {
     return {
       ok: false,
+      notInstalled: isNotInstalled(e),
       reason: `@tensorflow/tfjs-backend-wasm is not installed (${String(e).split('\n')[0]})`,
     };
   }
@@ -180,7 +223,11 @@ function nativeKernelsFromEnv(): boolean | undefined {
 }
 
 /** Enables native kernels as `options.nativeKernels` asks; returns the report line. */
-async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackendOptions): Promise<string> {
+async function setupNativeKernels(
+  backend: 'wasm' | 'cpu',
+  options: SetupBackendOptions,
+  seams: SetupSeams,
+): Promise<string> {
   const want = nativeKernelsWanted(options);
   if (want === false) {
     disableNativeKernels(backend);
@@ -189,6 +236,10 @@ async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackend
   if (want === 'auto' && backend === 'cpu') {
     disableNativeKernels(backend);
     return "native kernels: off (the cpu backend keeps tfjs' own math as the reference unless nativeKernels is true)";
+  }
+  if (want === 'auto' && !(await onnxruntimeInstalled(seams))) {
+    disableNativeKernels(backend);
+    return NATIVE_KERNELS_NOT_INSTALLED;
   }
   try {
     const r = await enableNativeKernels(
@@ -207,20 +258,80 @@ async function setupNativeKernels(backend: 'wasm' | 'cpu', options: SetupBackend
     }
     // loadNativeRuntime wraps the failed import in a GanError
     return isNotInstalled((e as GanError).cause ?? e)
-      ? 'native kernels: off (onnxruntime-node is not installed; installing it makes the convolutions ~2x faster)'
+      ? NATIVE_KERNELS_NOT_INSTALLED
       : `native kernels: off (${(e as Error).message})`;
   }
 }
 
-async function tryCpu(): Promise<Attempt> {
-  await import('@tensorflow/tfjs-backend-cpu');
+/** False only when onnxruntime-node is not installed (a failure to load is reported later). */
+async function onnxruntimeInstalled(seams: SetupSeams): Promise<boolean> {
+  try {
+    await seams.importModule('onnxruntime-node');
+    return true;
+  } catch (e) {
+    return !isNotInstalled(e);
+  }
+}
+
+async function tryCpu(_options: SetupBackendOptions, seams: SetupSeams): Promise<Attempt> {
+  try {
+    await seams.importModule('@tensorflow/tfjs-backend-cpu');
+  } catch (e) {
+    const notInstalled = isNotInstalled(e);
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return {
+      ok: false,
+      notInstalled,
+      reason: notInstalled
+        ? `@tensorflow/tfjs-backend-cpu is not installed (${PORTABLE_INSTALL})`
+        : `@tensorflow/tfjs-backend-cpu failed to load: ${msg}`,
+    };
+  }
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
   return { ok: true, reason: 'pure-JavaScript backend: always available, slowest' };
 }
 
-const attempts: Record<Exclude<BackendChoice, 'auto'>, (options: SetupBackendOptions) => Promise<Attempt>> = {
-  'tensorflow-gpu': () => tryNative('@tensorflow/tfjs-node-gpu', 'tensorflow'),
-  tensorflow: () => tryNative('@tensorflow/tfjs-node', 'tensorflow'),
+/**
+ * The warning when `auto` ends on the pure-JS cpu backend: what to install, and what it costs
+ * not to (a small conv net: ~87 s per training step on cpu against well under a second on
+ * wasm with native kernels).
+ */
+async function cpuFallbackWarning(seams: SetupSeams): Promise<string> {
+  const onnx = (await onnxruntimeInstalled(seams))
+    ? ''
+    : `, and onnxruntime-node for the native kernels (${ONNXRUNTIME_INSTALL})`;
+  return (
+    'warning: only the pure-JavaScript cpu backend is available; it trains convolutional nets ~100x ' +
+    'slower than wasm with native kernels (tens of seconds per step for a small conv net); for speed install ' +
+    `@tensorflow/tfjs-backend-wasm (npm i @tensorflow/tfjs-backend-wasm)${onnx}`
+  );
+}
+
+/** The error when `auto` found no backend at all: what is missing and the command to fix it. */
+function noBackendError(skipped: BackendReport['skipped'], missing: Set<string>): GanError {
+  const portableMissing = missing.has('wasm') && missing.has('cpu');
+  const nativeMissing = missing.has('tensorflow-gpu') && missing.has('tensorflow');
+  if (portableMissing && nativeMissing) {
+    return new GanError(
+      'BACKEND_UNAVAILABLE',
+      'setupBackend: no tfjs backend package is installed: neither @tensorflow/tfjs-backend-wasm nor ' +
+        '@tensorflow/tfjs-backend-cpu can be imported, and there is no @tensorflow/tfjs-node; ' +
+        `install them with: ${PORTABLE_INSTALL}`,
+    );
+  }
+  return new GanError(
+    'BACKEND_UNAVAILABLE',
+    `setupBackend: no backend could be initialised (${skipped
+      .map((s) => `${s.backend}: ${s.reason}`)
+      .join('; ')}); the portable ones install with: ${PORTABLE_INSTALL}`,
+  );
+}
+
+type AttemptFn = (options: SetupBackendOptions, seams: SetupSeams) => Promise<Attempt>;
+
+const attempts: Record<Exclude<BackendChoice, 'auto'>, AttemptFn> = {
+  'tensorflow-gpu': (_options, seams) => tryNative('@tensorflow/tfjs-node-gpu', 'tensorflow', seams),
+  tensorflow: (_options, seams) => tryNative('@tensorflow/tfjs-node', 'tensorflow', seams),
   webgpu: (options) =>
     tryWebgpu({
       allowSoftware: options.backend === 'webgpu',
@@ -245,7 +356,7 @@ const tfjsNames: Record<Exclude<BackendChoice, 'auto'>, string> = {
  *
  * @param options - the backend to use and a hook run once a wasm/cpu backend is active
  * @returns the report of what was chosen and why
- * @throws GanError `INVALID_ARGUMENT` for an unknown backend name, `BACKEND_UNAVAILABLE` when a named backend cannot start
+ * @throws GanError `INVALID_ARGUMENT` for an unknown backend name, `BACKEND_UNAVAILABLE` when a named backend cannot start, or when `auto` finds none (naming the packages to install)
  * @example
  * ```ts
  * import { setupBackend } from '@gankit/backend';
@@ -255,6 +366,18 @@ const tfjsNames: Record<Exclude<BackendChoice, 'auto'>, string> = {
  * @category Backends
  */
 export async function setupBackend(options: SetupBackendOptions = {}): Promise<BackendReport> {
+  return setupBackendWith(defaultSeams, options);
+}
+
+/**
+ * {@link setupBackend} with its package loader replaced (tests act out missing packages with
+ * it); not exported from the package.
+ * @internal
+ */
+export async function setupBackendWith(
+  seams: SetupSeams,
+  options: SetupBackendOptions = {},
+): Promise<BackendReport> {
   const requested = options.backend ?? 'auto';
   if (!BACKEND_CHOICES.includes(requested)) {
     throw new GanError(
@@ -264,8 +387,9 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
   }
   const order = requested === 'auto' ? BACKEND_PREFERENCE : [requested];
   const skipped: BackendReport['skipped'] = [];
+  const missing = new Set<string>();
   for (const name of order) {
-    const attempt = await attempts[name](options);
+    const attempt = await attempts[name](options, seams);
     if (!attempt.ok) {
       if (requested !== 'auto') {
         throw new GanError(
@@ -274,6 +398,7 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
         );
       }
       skipped.push({ backend: name, reason: attempt.reason });
+      if (attempt.notInstalled) missing.add(name);
       continue;
     }
     await tf.ready();
@@ -296,8 +421,9 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
         `gankit training kernels: ${n} registered for ${tfjsBackend} (added ${kernels.added.join(', ') || 'none'}; replaced ${kernels.replaced.join(', ') || 'none'})` +
           (kernels.ops.length > 0 ? `; ${kernels.ops.join(', ')} unfused under a gradient tape` : ''),
       );
-      details.push(await setupNativeKernels(tfjsBackend, options));
+      details.push(await setupNativeKernels(tfjsBackend, options, seams));
     }
+    if (requested === 'auto' && name === 'cpu') details.push(await cpuFallbackWarning(seams));
     return {
       requested,
       chosen: name,
@@ -308,8 +434,8 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
       ...(attempt.adapter === undefined ? {} : { adapter: attempt.adapter }),
     };
   }
-  // cpu always loads, so auto never gets here; keep the type checker and readers sure of it
-  throw new GanError('BACKEND_UNAVAILABLE', 'setupBackend: no backend could be initialised');
+  // only when not even @tensorflow/tfjs-backend-cpu could be imported
+  throw noBackendError(skipped, missing);
 }
 
 /**

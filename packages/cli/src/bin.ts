@@ -11,9 +11,11 @@ if (!mallocTuned() && process.env.GANKIT_MALLOC_TUNING !== '0') {
     stdio: 'inherit',
     env: { ...process.env, ...MALLOC_TUNING },
   });
-  // a terminal's Ctrl-C reaches the child too (same process group); a SIGTERM sent to this
-  // process alone is passed on, so the trainer can save its checkpoint
-  process.on('SIGINT', () => {});
+  // SIGINT and SIGTERM are passed on, so the trainer can save its checkpoint. A terminal's
+  // Ctrl-C reaches the child twice (it is in this process group too): harmless, the trainer
+  // only notes which signal stopped it. The child's code (130 or 143 after a signal, see
+  // runCli) becomes this process's, so the shell sees it.
+  process.on('SIGINT', () => child.kill('SIGINT'));
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);

@@ -94,7 +94,7 @@ describe('gankit CLI errors', () => {
 
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain(
-      'valid commands: train, resume, sample, upscale, eval, info, presets',
+      'valid commands: train, resume, sample, upscale, eval, stats, info, presets',
     );
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
@@ -115,6 +115,7 @@ describe('gankit CLI errors', () => {
       'sample',
       'upscale',
       'eval',
+      'stats',
       'info',
       'presets',
     ]);
@@ -138,10 +139,27 @@ describe('gankit train and sample', () => {
       '5',
       '--out',
       runDir,
+      '--set',
+      'output.evalSamples=300',
+      '--set',
+      'output.evalReference=bundled',
     );
     expect(train.err).toBe('');
     expect(train.code).toBe(0);
     expect(train.out.join('\n')).toMatch(/step 3\/3 {2}d_loss/);
+    // the end-of-run FID and friends, with where they came from
+    expect(train.out.join('\n')).toMatch(
+      /^FID \d+\.\d\d, KID -?\d+\.\d{4}, precision [01]\.\d{3}, recall [01]\.\d{3} \(fashion-classifier/m,
+    );
+    const { imageMetrics } = JSON.parse(await fs.readFile(path.join(runDir, 'evaluation.json'), 'utf8'));
+    expect(imageMetrics.provenance).toMatchObject({
+      featureNetwork: 'fashion-classifier (penultimate, 128-d)',
+      resolution: '28x28x1',
+      nFake: 300,
+      seed: 6,
+    });
+    expect(imageMetrics.provenance.weightsHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(imageMetrics.fid).toBeGreaterThan(0);
     const final = await loadImage(path.join(runDir, 'samples', 'final.png'));
     expect(final.width).toBeGreaterThan(28 * 8);
 
@@ -192,7 +210,16 @@ describe('gankit sample for class-conditional and 2-D runs', () => {
     const runDir = path.join(tmp, 'cgan');
     const train = await gankit(
       ...['train', '--preset', 'cgan-fashion', '--steps', '2', '--batch-size', '10'],
-      ...['--backend', 'cpu', '--out', runDir],
+      ...[
+        '--backend',
+        'cpu',
+        '--out',
+        runDir,
+        '--set',
+        'output.evalSamples=200',
+        '--set',
+        'output.evalReference=bundled',
+      ],
     );
     expect(train.err).toBe('');
     expect(train.out.join('\n')).toMatch(
@@ -294,5 +321,46 @@ describe('gankit upscale', () => {
     const e = await gankit('upscale', bad, '--run', runDir, '--backend', 'cpu');
     expect(e.code).toBe(1);
     expect(e.err).toContain(`${bad} is not a readable image`);
+  });
+});
+
+describe('gankit conventions', () => {
+  /** Runs the CLI in-process, capturing what commander writes to stdout. */
+  async function stdoutOf(...args: string[]) {
+    let text = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      text += String(chunk);
+      return true;
+    });
+    try {
+      return { code: await runCli(['node', 'gankit', ...args]), text };
+    } finally {
+      write.mockRestore();
+    }
+  }
+
+  it('prints the version of @gankit/cli for --version and -V', async () => {
+    const { version } = JSON.parse(await fs.readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await stdoutOf('--version')).toEqual({ code: 0, text: `${version}\n` });
+    expect(await stdoutOf('-V')).toEqual({ code: 0, text: `${version}\n` });
+  });
+
+  it('shows 2-3 examples in the help of train, resume, sample and upscale, each of which parses', async () => {
+    for (const name of ['train', 'resume', 'sample', 'upscale']) {
+      const { code, text } = await stdoutOf(name, '--help');
+      expect(code).toBe(0);
+      const examples = text.split('\nExamples:\n')[1]?.trimEnd().split('\n') ?? [];
+      expect(examples.length, name).toBeGreaterThanOrEqual(2);
+      expect(examples.length, name).toBeLessThanOrEqual(3);
+      for (const line of examples) {
+        expect(line).toMatch(new RegExp(`^ {2}\\$ gankit ${name} `));
+        // the example's flags and values are accepted (the commands themselves not run)
+        const args = line.replace(/#.*$/, '').trim().split(/\s+/).slice(2);
+        const program = createProgram();
+        for (const cmd of program.commands) cmd.action(() => {});
+        await expect(program.parseAsync(['node', 'gankit', ...args]), line).resolves.toBe(program);
+      }
+    }
   });
 });

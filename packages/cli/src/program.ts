@@ -1,15 +1,17 @@
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
 import { GanError } from '@gankit/core';
 import { listPresets } from '@gankit/families';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
-import { evalCommand } from './commands/evaluate.js';
+import { evalCommand, statsCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { presetsCommand } from './commands/presets.js';
 import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
-import { trainCommand } from './commands/train.js';
+import { trainRun } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
 
 const THREADS_HELP = "CPU threads: the native kernels' or, without them, wasm's (default: every core)";
@@ -49,6 +51,22 @@ async function loadPlugins(plugins: string[] | undefined): Promise<void> {
   }
 }
 
+/**
+ * The version of @gankit/cli: its package.json sits one folder above this module, both in
+ * src/ and in the built dist/ (where tsup's CJS shim supplies import.meta.url).
+ */
+function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
+/** The signal that stopped a program's training run, for {@link runCli}'s exit code. */
+const interruptions = new WeakMap<Command, string>();
+
+/** Examples shown after a command's `--help`. */
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
 const optionNames = (cmd: Command) => cmd.options.map((o: Option) => o.long ?? o.short).join(', ');
 
 /**
@@ -59,6 +77,7 @@ const optionNames = (cmd: Command) => cmd.options.map((o: Option) => o.long ?? o
 export function createProgram(log: (line: string) => void = (l) => console.log(l)): Command {
   const program = new Command('gankit')
     .description('Train, resume and sample Generative Adversarial Networks on TensorFlow.js')
+    .version(cliVersion(), '-V, --version', 'print the version of gankit')
     .showSuggestionAfterError(true)
     .exitOverride();
 
@@ -91,8 +110,17 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
           code: 'commander.invalidArgument',
         });
       }
-      await trainCommand(opts, log);
-    });
+      const result = await trainRun(opts, log);
+      if (result.interruptedBy) interruptions.set(program, result.interruptedBy);
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'gankit train --preset dcgan-fashion                 # bundled data, into runs/dcgan-fashion',
+        'gankit train --preset gan-ring8 --steps 2000 --seed 1 --out runs/ring',
+        'gankit train --preset lsrgan-x4 --set data.scale=2 --set latent.latentWeight=0',
+      ),
+    );
 
   const resume = program
     .command('resume')
@@ -103,8 +131,16 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (runDir: string, { plugin, ...opts }) => {
       await loadPlugins(plugin);
-      await resumeCommand(runDir, opts, log);
-    });
+      const result = await resumeCommand(runDir, opts, log);
+      if (result?.interruptedBy) interruptions.set(program, result.interruptedBy);
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'gankit resume runs/dcgan-fashion                    # up to the step count in its config',
+        'gankit resume runs/dcgan-fashion --steps 1000       # 1000 steps more',
+      ),
+    );
 
   const sample = program
     .command('sample')
@@ -125,7 +161,15 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .action(async ({ plugin, ...opts }) => {
       await loadPlugins(plugin);
       await sampleCommand(opts, log);
-    });
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'gankit sample --run runs/dcgan-fashion --out grid.png',
+        'gankit sample --run runs/dcgan-fashion --n 16 --seed 1 --out grid.png',
+        'gankit sample --run runs/cgan-fashion --class 3 --n 16 --out dresses.png',
+      ),
+    );
 
   const upscale = program
     .command('upscale')
@@ -146,18 +190,28 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .action(async (image: string, { plugin, ...opts }) => {
       await loadPlugins(plugin);
       await upscaleCommand(image, opts, log);
-    });
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'gankit upscale photo.jpg --run runs/srresnet-x4      # writes photo.x4.png',
+        'gankit upscale photo.jpg --run runs/srgan-x4 --out big.png --tile 64 --overlap 16',
+      ),
+    );
 
   const evaluate = program
     .command('eval')
     .description(
-      "score a super-resolution run against bicubic on held-out photos (PSNR/SSIM on Y; default: scikit-image's samples)",
+      "score a run: FID, KID, precision/recall of image runs (Fashion-MNIST classifier features); PSNR/SSIM against bicubic of super-resolution runs (default photos: scikit-image's)",
     )
-    .argument('<runDir>', 'run folder of a super-resolution preset')
+    .argument('<runDir>', 'run folder')
     .argument(
       '[images...]',
-      'evaluation images (default: scikit-image sample photos, apt-get install python3-skimage)',
+      'super-resolution runs: evaluation images (default: scikit-image sample photos, apt-get install python3-skimage)',
     )
+    .option('--n <count>', 'image runs: generated samples to score (default 10000)', int(2))
+    .option('--seed <n>', 'image runs: seed of the generated latents (default 1)', int(0))
+    .option('--stats <file>', "image runs: reference statistics written by 'gankit stats'")
     .option(
       '--backend <name>',
       `compute backend (${BACKEND_CHOICES.join(', ')})`,
@@ -169,6 +223,25 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .action(async (runDir: string, images: string[], { plugin, ...opts }) => {
       await loadPlugins(plugin);
       await evalCommand(runDir, { ...opts, ...(images.length ? { images } : {}) }, log);
+    });
+
+  const stats = program
+    .command('stats')
+    .description('compute the reference features of real images once, for gankit eval --stats')
+    .requiredOption('--out <file>', 'JSON file to write')
+    .option(
+      '--data <dir>',
+      "Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset)",
+    )
+    .option(
+      '--backend <name>',
+      `compute backend (${BACKEND_CHOICES.join(', ')})`,
+      backend,
+      'auto' as BackendChoice,
+    )
+    .option('--threads <n>', THREADS_HELP, int(1))
+    .action(async (opts) => {
+      await statsCommand(opts, log);
     });
 
   const info = program
@@ -194,7 +267,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     });
 
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, resume, sample, upscale, evaluate, info, presets]) {
+  for (const cmd of [train, resume, sample, upscale, evaluate, stats, info, presets]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) =>
@@ -210,7 +283,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
 
 /**
  * Runs the CLI and returns the exit code: 0 on success, 1 for a GanError (its message
- * printed), 2 for a usage error (commander has printed it).
+ * printed), 2 for a usage error (commander has printed it), 128 + the signal's number (130
+ * for SIGINT, 143 for SIGTERM) when a signal stopped a training run after saving its
+ * checkpoint, so that scripts can tell an interrupted run from a finished one.
  * @param argv - process.argv
  * @returns the exit code
  */
@@ -218,7 +293,8 @@ export async function runCli(argv: string[]): Promise<number> {
   const program = createProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    const signal = interruptions.get(program);
+    return signal === undefined ? 0 : 128 + constants.signals[signal as NodeJS.Signals];
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0

@@ -50,7 +50,7 @@ function toStep(line: string): Step | undefined {
   return undefined;
 }
 
-/** Training shortened: --steps 2 wherever steps are taken, SR pre-training 1 step. */
+/** Training shortened: --steps 2 wherever steps are taken, SR pre-training 1 step, 500 evaluation samples. */
 function shortened(args: string[]): string[] {
   const out = [...args];
   const command = out[0];
@@ -60,6 +60,8 @@ function shortened(args: string[]): string[] {
   else out.push('--steps', SHORT_STEPS);
   const preset = out[out.indexOf('--preset') + 1] ?? '';
   if (command === 'train' && preset.startsWith('srgan')) out.push('--set', 'pretrainSteps=1');
+  // image runs end with FID and friends on 10,000 samples; 500 keep the check and its cost small
+  if (command === 'train') out.push('--set', 'output.evalSamples=500');
   return out;
 }
 

@@ -59,6 +59,14 @@ export const commonConfigShape = {
       sampleEvery: positiveInt,
       checkpointEvery: positiveInt,
       sampleCount: positiveInt,
+      /** Generated images scored at the end of an image run (FID and friends; default 10,000; 0 skips). */
+      evalSamples: z.number().int().min(0).optional(),
+      /**
+       * The real images those are compared with: a file written by `gankit stats`, or `bundled`
+       * for the 500 test images shipped with @gankit/data (default: Debian's 10,000 Fashion-MNIST
+       * test images where installed, else the bundled ones).
+       */
+      evalReference: z.string().min(1).optional(),
     })
     .strict(),
   /** Exponential moving average of G's weights for sampling; omit to sample the live weights. */

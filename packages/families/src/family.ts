@@ -40,6 +40,12 @@ export interface EvaluateOptions {
   images?: string[];
   /** How the run is named in printed tables. */
   label: string;
+  /** Generated samples to score, where the family samples (default: the family's own). */
+  n?: number;
+  /** Seed of the generated latents. */
+  seed?: number;
+  /** Reference statistics written by `gankit stats`, reused instead of recomputed. */
+  stats?: string;
   log: Log;
 }
 

@@ -47,6 +47,12 @@ export {
 } from './run/run-dir.js';
 export type { EvaluateRunOptions, SampleRunOptions, UpscaleFileOptions, UseOptions } from './run/use.js';
 export { evaluateRun, sampleRun, upscaleFile } from './run/use.js';
+export type { ImageMetrics, ImageMetricsOptions, ReferenceFile } from './shared/image-metrics.js';
+export {
+  imageGenerativeMetrics,
+  referenceStatistics,
+  writeReferenceStatistics,
+} from './shared/image-metrics.js';
 export type { SrEvalRow } from './shared/super-resolution.js';
 export { SKIMAGE_EVAL_IMAGES } from './shared/super-resolution.js';
 export type { SrganConfig } from './srgan/index.js';

@@ -8,6 +8,7 @@ export type {
   ImageClassifier,
 } from './class-fidelity/class-fidelity.js';
 export { classFidelity } from './class-fidelity/class-fidelity.js';
+export { FAST_PATH_MIN_WORK } from './generative/fast-path.js';
 export type {
   FeatureStatisticsJSON,
   FeatureStatisticsOptions,
@@ -23,10 +24,14 @@ export { kid } from './generative/kid.js';
 export type {
   DensityCoverage,
   DensityCoverageOptions,
+  ManifoldMetrics,
+  ManifoldMetricsOptions,
   PrecisionRecall,
   PrecisionRecallOptions,
 } from './generative/precision-recall.js';
-export { densityCoverage, precisionRecall } from './generative/precision-recall.js';
+export { densityCoverage, manifoldMetrics, precisionRecall } from './generative/precision-recall.js';
+export type { MetricProvenance } from './generative/provenance.js';
+export { assertComparable } from './generative/provenance.js';
 export type {
   ImageQualityOptions,
   ImageQualityScore,

@@ -1,4 +1,4 @@
-import { resume } from '@gankit/families';
+import { type RunResult, resume } from '@gankit/families';
 
 /** Flags of `gankit resume`. */
 export interface ResumeFlags {
@@ -8,11 +8,15 @@ export interface ResumeFlags {
   threads?: number;
 }
 
-/** `gankit resume <runDir>`: continues a run from its latest checkpoint, exactly. */
+/**
+ * `gankit resume <runDir>`: continues a run from its latest checkpoint, exactly.
+ * @returns the run's result (`interruptedBy` when a signal stopped it), or `undefined` when
+ * the run was already at its target step
+ */
 export async function resumeCommand(
   runDir: string,
   flags: ResumeFlags,
   log: (line: string) => void,
-): Promise<void> {
-  await resume(runDir, { ...flags, log });
+): Promise<RunResult | undefined> {
+  return resume(runDir, { ...flags, log });
 }

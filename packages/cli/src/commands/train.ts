@@ -1,5 +1,5 @@
 import type { BackendChoice } from '@gankit/backend';
-import { presetConfig, train } from '@gankit/families';
+import { presetConfig, type RunResult, train } from '@gankit/families';
 
 /** Flags of `gankit train`. */
 export interface TrainFlags {
@@ -15,14 +15,25 @@ export interface TrainFlags {
   set?: string[];
 }
 
-/** `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints. */
-export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
+/**
+ * `gankit train`, as the program runs it: trains a preset into a run folder, writing sample
+ * grids and checkpoints.
+ * @returns the run's result; `interruptedBy` says a signal stopped it (checkpoint saved)
+ */
+export async function trainRun(flags: TrainFlags, log: (line: string) => void): Promise<RunResult> {
   const { preset, out, threads, ...overrides } = flags;
   const config = presetConfig(preset, overrides);
-  const result = await train(config, {
+  return train(config, {
     log,
     ...(out === undefined ? {} : { out }),
     ...(threads === undefined ? {} : { threads }),
   });
-  return result.runDir;
+}
+
+/**
+ * `gankit train`: trains a preset into a run folder, writing sample grids and checkpoints.
+ * @returns the run folder
+ */
+export async function trainCommand(flags: TrainFlags, log: (line: string) => void): Promise<string> {
+  return (await trainRun(flags, log)).runDir;
 }

@@ -8,8 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { commonConfigShape, positiveInt } from '../config.js';
 import { imageModelShape } from '../dcgan/index.js';
-import type { FamilyDefinition } from '../family.js';
+import type { FamilyDefinition, Log } from '../family.js';
 import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
+import { endOfRunImageMetrics, imageGenerativeMetrics } from '../shared/image-metrics.js';
 import { latentBatch, latentDimOf } from '../shared/sampling.js';
 
 /** Config of the `cgan` family. @category Families */
@@ -60,6 +61,23 @@ const cganFashion: CganConfig = {
 /** Samples per class judged by the shipped classifier at the end of a run. */
 const FIDELITY_PER_CLASS = 100;
 
+/** Class fidelity of conditional samples (one block of rows per class) by the shipped classifier; disposes `images`. */
+async function classFidelityOf(images: tf.Tensor4D, numClasses: number, log: Log) {
+  const classifier = await loadFashionClassifier();
+  try {
+    const r = await classFidelity(classifier, images, gridLabels(images.shape[0], numClasses), {
+      numClasses,
+    });
+    log(
+      `class fidelity: ${(100 * r.accuracy).toFixed(1)}% of samples classified as their requested class (per class: ${r.perClass.map((a) => (100 * a).toFixed(0)).join(' ')})`,
+    );
+    return { classFidelity: r };
+  } finally {
+    images.dispose();
+    classifier.dispose();
+  }
+}
+
 /**
  * Conditional GAN (Mirza & Osindero 2014): the class label fed to G and D (concatenated
  * embedding, or a projection discriminator, Miyato & Koyama 2018). Grids have one row per
@@ -106,25 +124,33 @@ export const cganFamily: FamilyDefinition<CganConfig> = {
       }),
       ...(fashionShaped
         ? {
-            evaluate: async (trainer) => {
-              const count = FIDELITY_PER_CLASS * m.numClasses;
-              const classifier = await loadFashionClassifier();
-              const images = trainer.sample(count, training.seed + 1) as tf.Tensor4D;
-              try {
-                const r = await classFidelity(classifier, images, gridLabels(count, m.numClasses), {
-                  numClasses: m.numClasses,
-                });
-                log(
-                  `class fidelity: ${(100 * r.accuracy).toFixed(1)}% of samples classified as their requested class (per class: ${r.perClass.map((a) => (100 * a).toFixed(0)).join(' ')})`,
-                );
-                return { classFidelity: r };
-              } finally {
-                images.dispose();
-                classifier.dispose();
-              }
-            },
+            evaluate: async (trainer) => ({
+              ...(await classFidelityOf(
+                trainer.sample(FIDELITY_PER_CLASS * m.numClasses, training.seed + 1) as tf.Tensor4D,
+                m.numClasses,
+                log,
+              )),
+              ...((await endOfRunImageMetrics(config, log, (n) => gridLabels(n, m.numClasses))?.(trainer)) ??
+                {}),
+            }),
           }
         : {}),
+    };
+  },
+  async evaluate(generator, config, options) {
+    const numClasses = config.model.numClasses;
+    const labels = (n: number) => gridLabels(n, numClasses);
+    const count = FIDELITY_PER_CLASS * numClasses;
+    const images = tf.tidy(
+      () =>
+        generator.predict([
+          latentBatch(count, latentDimOf(generator), options.seed ?? 1),
+          tf.tensor2d(labels(count), [count, 1], 'int32'),
+        ]) as tf.Tensor4D,
+    );
+    return {
+      ...(await classFidelityOf(images, numClasses, options.log)),
+      imageMetrics: await imageGenerativeMetrics(generator, { ...options, labels }),
     };
   },
   async sample(generator, config, { n, seed, out, classIndex }) {

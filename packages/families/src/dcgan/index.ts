@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { commonConfigShape, positiveInt } from '../config.js';
 import type { FamilyDefinition } from '../family.js';
 import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
+import { endOfRunImageMetrics, imageGenerativeMetrics } from '../shared/image-metrics.js';
 import { sampleImageGrid } from '../shared/sampling.js';
 
 /** The image and width fields of the DCGAN-shaped families. */
@@ -110,7 +111,11 @@ export const dcganFamily: FamilyDefinition<DcganConfig> = {
         },
         seed: training.seed,
       }),
+      evaluate: endOfRunImageMetrics(config, log),
     };
   },
   sample: (generator, _config, { n, seed, out }) => sampleImageGrid(generator, n, seed, out),
+  evaluate: async (generator, _config, options) => ({
+    imageMetrics: await imageGenerativeMetrics(generator, options),
+  }),
 };

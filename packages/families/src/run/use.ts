@@ -91,6 +91,12 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
 export interface EvaluateRunOptions extends UseOptions {
   /** Evaluation images, for families that take them (default: the family's own). */
   images?: string[];
+  /** Generated samples to score, for families that sample (default 10,000). */
+  n?: number;
+  /** Seed of the generated latents (default 1). */
+  seed?: number;
+  /** Reference statistics from `gankit stats` (default: computed now). */
+  stats?: string;
 }
 
 /**
@@ -120,6 +126,9 @@ export async function evaluateRun(
   try {
     const result = await family.evaluate(generator, config, {
       ...(options.images ? { images: options.images } : {}),
+      ...(options.n === undefined ? {} : { n: options.n }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.stats === undefined ? {} : { stats: options.stats }),
       // the folder names the model: the preset alone does not say e.g. the scale
       label: path.basename(dir),
       log: options.log ?? (() => {}),

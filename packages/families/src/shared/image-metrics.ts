@@ -1,0 +1,310 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatShape, GanError } from '@gankit/core';
+import {
+  bundledFashionMnistDir,
+  DEFAULT_FASHION_MNIST_DIR,
+  type FashionMnistDataset,
+  loadFashionMnist,
+  toTensorBatch,
+  writeFileAtomic,
+} from '@gankit/data';
+import { type ClassifierEncoder, fashionClassifierDir, loadFashionClassifier } from '@gankit/encoders';
+import {
+  FeatureStatistics,
+  type FeatureStatisticsJSON,
+  frechetDistance,
+  kid,
+  type MetricProvenance,
+  manifoldMetrics,
+} from '@gankit/metrics';
+import type { Trainer } from '@gankit/trainers';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Log } from '../family.js';
+
+/** Images pushed through the feature network at once. */
+const BATCH = 500;
+
+/** The feature network of gankit's image metrics: the shipped Fashion-MNIST classifier's penultimate layer. */
+interface FeatureNetwork {
+  name: string;
+  weightsHash: string;
+  /** `HxWxC` of the images it takes. */
+  resolution: string;
+  shape: [number, number, number];
+  encoder: ClassifierEncoder;
+}
+
+async function fashionFeatureNetwork(): Promise<FeatureNetwork> {
+  const dir = fashionClassifierDir();
+  const weightsHash = createHash('sha256')
+    .update(readFileSync(join(dir, 'weights.bin')))
+    .digest('hex')
+    .slice(0, 16);
+  const encoder = await loadFashionClassifier(dir);
+  const [, h, w, c] = encoder.model.inputs[0]!.shape as number[];
+  return {
+    name: 'fashion-classifier (penultimate, 128-d)',
+    weightsHash,
+    resolution: `${h}x${w}x${c}`,
+    shape: [h!, w!, c!],
+    encoder,
+  };
+}
+
+/** Features of `count` images produced batch by batch; each batch is disposed once read. */
+async function featuresOf(
+  net: FeatureNetwork,
+  count: number,
+  batch: (start: number, size: number) => tf.Tensor4D,
+): Promise<{ data: Float32Array; dim: number }> {
+  let out: Float32Array | undefined;
+  let dim = 0;
+  for (let start = 0; start < count; start += BATCH) {
+    const images = batch(start, Math.min(BATCH, count - start));
+    try {
+      const { features, logits } = net.encoder.encode(images) as { features: tf.Tensor2D; logits: tf.Tensor };
+      logits.dispose();
+      dim = features.shape[1];
+      out ??= new Float32Array(count * dim);
+      out.set((await features.data()) as Float32Array, start * dim);
+      features.dispose();
+    } finally {
+      images.dispose();
+    }
+  }
+  return { data: out ?? new Float32Array(0), dim };
+}
+
+/** The real images of the metrics: Fashion-MNIST's 10,000 test images where installed, else the bundled 500. */
+async function referenceDataset(): Promise<{ dataset: FashionMnistDataset; label: string }> {
+  const full = existsSync(join(DEFAULT_FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'))
+    ? DEFAULT_FASHION_MNIST_DIR
+    : undefined;
+  const dataset = await loadFashionMnist({ dir: full ?? bundledFashionMnistDir(), split: 'test' });
+  return { dataset, label: `Fashion-MNIST test${full ? '' : ' (bundled subset)'} (${dataset.count})` };
+}
+
+/** Reference statistics and features of real images, as written by {@link referenceStatistics}. */
+export interface ReferenceFile {
+  format: 'gankit/reference-features';
+  reference: string;
+  featureNetwork: string;
+  weightsHash: string;
+  resolution: string;
+  statistics: FeatureStatisticsJSON;
+  /** The features themselves (for KID, precision/recall, density/coverage), rounded to 6 digits. */
+  features: number[];
+  dim: number;
+}
+
+/**
+ * Computes {@link referenceStatistics} and writes them to a file (atomically), for
+ * `gankit eval --stats FILE` and {@link ImageMetricsOptions.stats}. The library form of
+ * `gankit stats`.
+ * @param out - the JSON file to write
+ * @param options - `dir`: a Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset)
+ * @returns what was written
+ */
+export async function writeReferenceStatistics(
+  out: string,
+  options: { dir?: string } = {},
+): Promise<ReferenceFile> {
+  const ref = await referenceStatistics(options);
+  await writeFileAtomic(out, JSON.stringify(ref));
+  return ref;
+}
+
+/**
+ * Computes the reference features and statistics of the real images of gankit's image metrics
+ * (Fashion-MNIST test images through the shipped classifier), for `gankit stats` and for
+ * evaluations that reuse them.
+ * @param options - `dir`: a Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset)
+ * @returns the JSON-safe file contents
+ */
+export async function referenceStatistics(options: { dir?: string } = {}): Promise<ReferenceFile> {
+  const net = await fashionFeatureNetwork();
+  try {
+    const { dataset, label } = options.dir
+      ? await loadFashionMnist({ dir: options.dir, split: 'test' }).then((d) => ({
+          dataset: d,
+          label:
+            options.dir === bundledFashionMnistDir()
+              ? `Fashion-MNIST test (bundled subset) (${d.count})`
+              : `Fashion-MNIST test from ${options.dir} (${d.count})`,
+        }))
+      : await referenceDataset();
+    const real = await featuresOf(net, dataset.count, (start, size) => {
+      const idx = Array.from({ length: size }, (_, i) => start + i);
+      const b = toTensorBatch(dataset, idx);
+      b.labels?.dispose();
+      return b.images as tf.Tensor4D;
+    });
+    const stats = new FeatureStatistics(real.dim, { provenance: { reference: label } }).add(real.data);
+    return {
+      format: 'gankit/reference-features',
+      reference: label,
+      featureNetwork: net.name,
+      weightsHash: net.weightsHash,
+      resolution: net.resolution,
+      statistics: stats.toJSON(),
+      features: Array.from(real.data, (v) => Math.round(v * 1e6) / 1e6),
+      dim: real.dim,
+    };
+  } finally {
+    net.encoder.dispose();
+  }
+}
+
+/** FID, KID, precision/recall and density/coverage of a generator, with their provenance. */
+export interface ImageMetrics {
+  fid: number;
+  kid: { mean: number; std: number; subsets: number; subsetSize: number };
+  precision: number;
+  recall: number;
+  density: number;
+  coverage: number;
+  provenance: MetricProvenance;
+}
+
+/** Options of {@link imageGenerativeMetrics}. */
+export interface ImageMetricsOptions {
+  /** Generated images (default 10,000). */
+  n?: number;
+  /** Seed of the latents (default 1). */
+  seed?: number;
+  /** A file written by `gankit stats`, or `bundled` for the shipped test subset (default: computed now from the full test set where installed). */
+  stats?: string;
+  /** Class labels for conditional generators, one per sample (default: none). */
+  labels?: (n: number) => number[];
+  log?: Log;
+}
+
+/**
+ * Scores an image generator against real Fashion-MNIST test images in the feature space of the
+ * shipped classifier: FID, KID, precision/recall (k = 3) and density/coverage (k = 5).
+ * @param generator - z (and a class label for conditional ones) to [b, 28, 28, 1] in [-1, 1]
+ * @param options - n, seed, cached reference statistics, labels, log
+ * @returns the numbers and their provenance
+ * @throws GanError `SHAPE_MISMATCH` naming both shapes when the generator's images do not fit the feature network
+ */
+export async function imageGenerativeMetrics(
+  generator: tfl.LayersModel,
+  options: ImageMetricsOptions = {},
+): Promise<ImageMetrics> {
+  const n = options.n ?? 10000;
+  const seed = options.seed ?? 1;
+  const log = options.log ?? (() => {});
+  const net = await fashionFeatureNetwork();
+  try {
+    const out = generator.outputs[0]!.shape.slice(1);
+    if (out.length !== 3 || out.some((d, i) => d !== net.shape[i])) {
+      throw new GanError(
+        'SHAPE_MISMATCH',
+        `image metrics: the generator makes ${formatShape(out as number[])} images but the feature network (${net.name}) takes ${formatShape(net.shape)}`,
+      );
+    }
+    const ref: ReferenceFile =
+      options.stats === 'bundled'
+        ? await referenceStatistics({ dir: bundledFashionMnistDir() })
+        : options.stats
+          ? readReference(options.stats, net)
+          : await referenceStatistics();
+    const latentDim = generator.inputs[0]!.shape[1] as number;
+    const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+    const labels = options.labels?.(n);
+    const fake = await featuresOf(net, n, (start, size) =>
+      tf.tidy(() => {
+        const zb = tf.slice(z, [start, 0], [size, latentDim]);
+        const inputs = labels ? [zb, tf.tensor2d(labels.slice(start, start + size), [size, 1], 'int32')] : zb;
+        return generator.predict(inputs) as tf.Tensor4D;
+      }),
+    );
+    z.dispose();
+    const realFlat = { data: Float64Array.from(ref.features), dim: ref.dim };
+    const fakeFlat = { data: fake.data, dim: fake.dim };
+    const realStats = FeatureStatistics.fromJSON(ref.statistics);
+    const fakeStats = new FeatureStatistics(fake.dim).add(fake.data);
+    const f = frechetDistance(realStats, fakeStats);
+    const k = await kid(realFlat, fakeFlat, { subsets: 50, subsetSize: 1000, seed });
+    const manifold = await manifoldMetrics(realFlat, fakeFlat);
+    const provenance: MetricProvenance = {
+      featureNetwork: ref.featureNetwork,
+      weightsHash: ref.weightsHash,
+      resolution: ref.resolution,
+      nReal: realStats.count,
+      nFake: n,
+      seed,
+      reference: ref.reference,
+    };
+    const result: ImageMetrics = {
+      fid: f.value,
+      kid: { mean: k.mean, std: k.std, subsets: k.subsets, subsetSize: k.subsetSize },
+      precision: manifold.precision,
+      recall: manifold.recall,
+      density: manifold.density,
+      coverage: manifold.coverage,
+      provenance,
+    };
+    log(
+      `FID ${result.fid.toFixed(2)}, KID ${result.kid.mean.toFixed(4)}, precision ${result.precision.toFixed(3)}, recall ${result.recall.toFixed(3)} (${net.name}, weights ${net.weightsHash}, ${n} generated vs ${ref.reference})`,
+    );
+    return result;
+  } finally {
+    net.encoder.dispose();
+  }
+}
+
+function readReference(file: string, net: FeatureNetwork): ReferenceFile {
+  let ref: ReferenceFile;
+  try {
+    ref = JSON.parse(readFileSync(file, 'utf8')) as ReferenceFile;
+  } catch (e) {
+    throw new GanError(
+      'IO_ERROR',
+      `image metrics: cannot read reference statistics ${file}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (ref.format !== 'gankit/reference-features') {
+    throw new GanError('INVALID_DATA', `image metrics: ${file} is not a file written by 'gankit stats'`);
+  }
+  if (ref.weightsHash !== net.weightsHash || ref.featureNetwork !== net.name) {
+    throw new GanError(
+      'INVALID_DATA',
+      `image metrics: ${file} was computed with ${ref.featureNetwork} (weights ${ref.weightsHash}), not ${net.name} (weights ${net.weightsHash}); recompute it with 'gankit stats'`,
+    );
+  }
+  return ref;
+}
+
+/**
+ * The end-of-run evaluation of an image family: FID and friends on `output.evalSamples`
+ * generated images (default 10,000), for 28x28x1 runs (what the feature network takes).
+ */
+export function endOfRunImageMetrics(
+  config: {
+    model: { imageSize: number; channels: number };
+    output: { evalSamples?: number | undefined; evalReference?: string | undefined };
+    training: { seed: number };
+  },
+  log: Log,
+  labels?: (n: number) => number[],
+): ((trainer: Trainer) => Promise<Record<string, unknown>>) | undefined {
+  const n = config.output.evalSamples ?? 10000;
+  if (n === 0 || config.model.imageSize !== 28 || config.model.channels !== 1) return undefined;
+  return (trainer) =>
+    trainer.withSamplingNetwork(async (g) => ({
+      imageMetrics: await imageGenerativeMetrics(g, {
+        n,
+        seed: config.training.seed + 1,
+        log,
+        ...(config.output.evalReference ? { stats: config.output.evalReference } : {}),
+        ...(labels ? { labels } : {}),
+      }),
+    }));
+}
