@@ -14,6 +14,7 @@ const expected = {
   trainers: 'Trainer',
   metrics: 'modeCoverage',
   families: 'train',
+  zoo: 'listZooModels',
   cli: 'runCli',
 };
 let failed = false;

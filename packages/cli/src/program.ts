@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
 import { GanError } from '@gankit/core';
 import { listPresets } from '@gankit/families';
+import { listZooModels, zooModelDir } from '@gankit/zoo';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { evalCommand, statsCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
@@ -65,6 +66,16 @@ const interruptions = new WeakMap<Command, string>();
 /** Examples shown after a command's `--help`. */
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** The folder `--run DIR` or `--model NAME` points at (a zoo model is laid out as a run). */
+function runOrModel(cmd: Command, run: string | undefined, model: string | undefined): string {
+  if ((run === undefined) === (model === undefined)) {
+    cmd.error('error: give either --run <dir> or --model <name>', {
+      code: 'commander.missingMandatoryOptionValue',
+    });
+  }
+  return run ?? zooModelDir(model!);
 }
 
 const optionNames = (cmd: Command) => cmd.options.map((o: Option) => o.long ?? o.short).join(', ');
@@ -145,7 +156,11 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
   const sample = program
     .command('sample')
     .description("write a grid of samples (a scatter plot for 2-D data) from a run's generator")
-    .requiredOption('--run <dir>', 'run folder')
+    .option('--run <dir>', 'run folder')
+    .option(
+      '--model <name>',
+      `a pretrained zoo model instead of a run (${listZooModels().join(', ') || 'none installed'})`,
+    )
     .option('--n <count>', 'number of samples', int(1), 64)
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
     .requiredOption('--out <file>', 'PNG to write')
@@ -158,9 +173,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       'auto' as BackendChoice,
     )
     .option('--plugin <module...>', PLUGIN_HELP)
-    .action(async ({ plugin, ...opts }) => {
+    .action(async ({ plugin, model, ...opts }) => {
       await loadPlugins(plugin);
-      await sampleCommand(opts, log);
+      await sampleCommand({ ...opts, run: runOrModel(sample, opts.run, model) }, log);
     })
     .addHelpText(
       'after',
@@ -175,7 +190,11 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .command('upscale')
     .description("super-resolve a PNG or JPEG with a run's generator, tile by tile (writes a PNG)")
     .argument('<image>', 'input image (PNG or JPEG; alpha is kept)')
-    .requiredOption('--run <dir>', 'run folder of a super-resolution preset')
+    .option('--run <dir>', 'run folder of a super-resolution preset')
+    .option(
+      '--model <name>',
+      `a pretrained zoo upscaler instead of a run (${listZooModels().join(', ') || 'none installed'})`,
+    )
     .option('--out <file>', 'PNG to write (default <image>.x<scale>.png beside the input)')
     .option('--tile <px>', 'tile side in input pixels', int(8), 128)
     .option('--overlap <px>', 'context around each tile, cut from its output', int(0), 24)
@@ -187,9 +206,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     )
     .option('--threads <n>', THREADS_HELP, int(1))
     .option('--plugin <module...>', PLUGIN_HELP)
-    .action(async (image: string, { plugin, ...opts }) => {
+    .action(async (image: string, { plugin, model, ...opts }) => {
       await loadPlugins(plugin);
-      await upscaleCommand(image, opts, log);
+      await upscaleCommand(image, { ...opts, run: runOrModel(upscale, opts.run, model) }, log);
     })
     .addHelpText(
       'after',

@@ -50,6 +50,7 @@ export { evaluateRun, sampleRun, upscaleFile } from './run/use.js';
 export type { ImageMetrics, ImageMetricsOptions, ReferenceFile } from './shared/image-metrics.js';
 export {
   imageGenerativeMetrics,
+  imageSetMetrics,
   referenceStatistics,
   writeReferenceStatistics,
 } from './shared/image-metrics.js';

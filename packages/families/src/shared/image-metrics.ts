@@ -196,7 +196,6 @@ export async function imageGenerativeMetrics(
 ): Promise<ImageMetrics> {
   const n = options.n ?? 10000;
   const seed = options.seed ?? 1;
-  const log = options.log ?? (() => {});
   const net = await fashionFeatureNetwork();
   try {
     const out = generator.outputs[0]!.shape.slice(1);
@@ -206,55 +205,92 @@ export async function imageGenerativeMetrics(
         `image metrics: the generator makes ${formatShape(out as number[])} images but the feature network (${net.name}) takes ${formatShape(net.shape)}`,
       );
     }
-    const ref: ReferenceFile =
-      options.stats === 'bundled'
-        ? await referenceStatistics({ dir: bundledFashionMnistDir() })
-        : options.stats
-          ? readReference(options.stats, net)
-          : await referenceStatistics();
     const latentDim = generator.inputs[0]!.shape[1] as number;
     const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
     const labels = options.labels?.(n);
-    const fake = await featuresOf(net, n, (start, size) =>
-      tf.tidy(() => {
-        const zb = tf.slice(z, [start, 0], [size, latentDim]);
-        const inputs = labels ? [zb, tf.tensor2d(labels.slice(start, start + size), [size, 1], 'int32')] : zb;
-        return generator.predict(inputs) as tf.Tensor4D;
-      }),
-    );
-    z.dispose();
-    const realFlat = { data: Float64Array.from(ref.features), dim: ref.dim };
-    const fakeFlat = { data: fake.data, dim: fake.dim };
-    const realStats = FeatureStatistics.fromJSON(ref.statistics);
-    const fakeStats = new FeatureStatistics(fake.dim).add(fake.data);
-    const f = frechetDistance(realStats, fakeStats);
-    const k = await kid(realFlat, fakeFlat, { subsets: 50, subsetSize: 1000, seed });
-    const manifold = await manifoldMetrics(realFlat, fakeFlat);
-    const provenance: MetricProvenance = {
-      featureNetwork: ref.featureNetwork,
-      weightsHash: ref.weightsHash,
-      resolution: ref.resolution,
-      nReal: realStats.count,
-      nFake: n,
-      seed,
-      reference: ref.reference,
-    };
-    const result: ImageMetrics = {
-      fid: f.value,
-      kid: { mean: k.mean, std: k.std, subsets: k.subsets, subsetSize: k.subsetSize },
-      precision: manifold.precision,
-      recall: manifold.recall,
-      density: manifold.density,
-      coverage: manifold.coverage,
-      provenance,
-    };
-    log(
-      `FID ${result.fid.toFixed(2)}, KID ${result.kid.mean.toFixed(4)}, precision ${result.precision.toFixed(3)}, recall ${result.recall.toFixed(3)} (${net.name}, weights ${net.weightsHash}, ${n} generated vs ${ref.reference})`,
-    );
-    return result;
+    try {
+      return await setMetrics(net, n, seed, options, (start, size) =>
+        tf.tidy(() => {
+          const zb = tf.slice(z, [start, 0], [size, latentDim]);
+          const inputs = labels
+            ? [zb, tf.tensor2d(labels.slice(start, start + size), [size, 1], 'int32')]
+            : zb;
+          return generator.predict(inputs) as tf.Tensor4D;
+        }),
+      );
+    } finally {
+      z.dispose();
+    }
   } finally {
     net.encoder.dispose();
   }
+}
+
+/**
+ * The same numbers for any set of images (real images, noise, another model's output), made
+ * batch by batch by `batch(start, size)`; each batch is disposed once its features are read.
+ * @param batch - images [size, 28, 28, 1] in [-1, 1] for positions start .. start + size
+ * @param n - how many images
+ * @param options - seed (of KID's subsets), reference statistics, log
+ * @returns the numbers and their provenance
+ */
+export async function imageSetMetrics(
+  batch: (start: number, size: number) => tf.Tensor4D,
+  n: number,
+  options: ImageMetricsOptions = {},
+): Promise<ImageMetrics> {
+  const net = await fashionFeatureNetwork();
+  try {
+    return await setMetrics(net, n, options.seed ?? 1, options, batch);
+  } finally {
+    net.encoder.dispose();
+  }
+}
+
+async function setMetrics(
+  net: FeatureNetwork,
+  n: number,
+  seed: number,
+  options: ImageMetricsOptions,
+  batch: (start: number, size: number) => tf.Tensor4D,
+): Promise<ImageMetrics> {
+  const log = options.log ?? (() => {});
+  const ref: ReferenceFile =
+    options.stats === 'bundled'
+      ? await referenceStatistics({ dir: bundledFashionMnistDir() })
+      : options.stats
+        ? readReference(options.stats, net)
+        : await referenceStatistics();
+  const fake = await featuresOf(net, n, batch);
+  const realFlat = { data: Float64Array.from(ref.features), dim: ref.dim };
+  const fakeFlat = { data: fake.data, dim: fake.dim };
+  const realStats = FeatureStatistics.fromJSON(ref.statistics);
+  const fakeStats = new FeatureStatistics(fake.dim).add(fake.data);
+  const f = frechetDistance(realStats, fakeStats);
+  const k = await kid(realFlat, fakeFlat, { subsets: 50, subsetSize: 1000, seed });
+  const manifold = await manifoldMetrics(realFlat, fakeFlat);
+  const provenance: MetricProvenance = {
+    featureNetwork: ref.featureNetwork,
+    weightsHash: ref.weightsHash,
+    resolution: ref.resolution,
+    nReal: realStats.count,
+    nFake: n,
+    seed,
+    reference: ref.reference,
+  };
+  const result: ImageMetrics = {
+    fid: f.value,
+    kid: { mean: k.mean, std: k.std, subsets: k.subsets, subsetSize: k.subsetSize },
+    precision: manifold.precision,
+    recall: manifold.recall,
+    density: manifold.density,
+    coverage: manifold.coverage,
+    provenance,
+  };
+  log(
+    `FID ${result.fid.toFixed(2)}, KID ${result.kid.mean.toFixed(4)}, precision ${result.precision.toFixed(3)}, recall ${result.recall.toFixed(3)} (${net.name}, weights ${net.weightsHash}, ${n} generated vs ${ref.reference})`,
+  );
+  return result;
 }
 
 function readReference(file: string, net: FeatureNetwork): ReferenceFile {
