@@ -96,7 +96,11 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       }
       const weightData = tf.io.CompositeArrayBuffer.join(buffers);
       const expected = specs.reduce(
-        (n, s) => n + tf.util.sizeFromShape(s.shape) * bytesPerElement(s.dtype),
+        // quantized weights (float16, uint8, uint16) are stored smaller than their dtype
+        (n, s) =>
+          n +
+          tf.util.sizeFromShape(s.shape) *
+            (s.quantization ? (s.quantization.dtype === 'uint8' ? 1 : 2) : bytesPerElement(s.dtype)),
         0,
       );
       if (weightData.byteLength !== expected) {
