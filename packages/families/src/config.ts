@@ -74,14 +74,15 @@ export const commonConfigShape = {
   backend: z.enum(BACKEND_CHOICES as [BackendChoice, ...BackendChoice[]]),
 };
 
-const commonSchema = z.object(commonConfigShape);
+/** The common fields as a zod object (for validating or extending them alone). @category Configs */
+export const commonConfigSchema = z.object(commonConfigShape);
 
 /**
  * What every run config has, whatever its family: the common fields, the family's name, and
  * its `data` and `model` sections (their contents are the family's own).
  * @category Configs
  */
-export type RunConfig = z.infer<typeof commonSchema> & {
+export type RunConfig = z.infer<typeof commonConfigSchema> & {
   family: string;
   data: { dataset: string; dir?: string } & Record<string, unknown>;
   model: Record<string, unknown>;

@@ -10,7 +10,14 @@ export { BUILTIN_FAMILIES } from './builtin.js';
 export type { CganConfig } from './cgan/index.js';
 export { cganConfigSchema, cganFamily } from './cgan/index.js';
 export type { RunConfig } from './config.js';
-export { applyOverride, commonConfigShape, nonNegative, parseWithSchema, positiveInt } from './config.js';
+export {
+  applyOverride,
+  commonConfigSchema,
+  commonConfigShape,
+  nonNegative,
+  parseWithSchema,
+  positiveInt,
+} from './config.js';
 export type { DcganConfig } from './dcgan/index.js';
 export { dcganConfigSchema, dcganFamily } from './dcgan/index.js';
 export type { EvaluateOptions, FamilyDefinition, FamilyParts, Log, SampleOptions } from './family.js';
