@@ -67,6 +67,11 @@ export const commonConfigShape = {
        * test images where installed, else the bundled ones).
        */
       evalReference: z.string().min(1).optional(),
+      /**
+       * Score the sampling generator every N steps during training (image families: FID on
+       * `evalSamples` images), shown on the progress line and appended to `monitor.jsonl`.
+       */
+      evalEvery: positiveInt.optional(),
     })
     .strict(),
   /** Exponential moving average of G's weights for sampling; omit to sample the live weights. */

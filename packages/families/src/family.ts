@@ -20,6 +20,8 @@ export interface FamilyParts {
   samples?: Callback;
   /** End-of-run numbers written to `evaluation.json` (mode coverage, class fidelity, ...). */
   evaluate?: (trainer: Trainer) => Promise<Record<string, unknown>>;
+  /** A number tracked every `output.evalEvery` steps (image families: FID), cheaper than `evaluate`. */
+  monitor?: (trainer: Trainer) => Promise<Record<string, number>>;
 }
 
 /** Options of a family's `sample` hook. @category Families */

@@ -10,7 +10,12 @@ import { commonConfigShape, positiveInt } from '../config.js';
 import { imageModelShape } from '../dcgan/index.js';
 import type { FamilyDefinition, Log } from '../family.js';
 import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
-import { endOfRunImageMetrics, imageGenerativeMetrics } from '../shared/image-metrics.js';
+import {
+  endOfRunImageMetrics,
+  imageFidMonitor,
+  imageGenerativeMetrics,
+  optionalMonitor,
+} from '../shared/image-metrics.js';
 import { latentBatch, latentDimOf } from '../shared/sampling.js';
 
 /** Config of the `cgan` family. @category Families */
@@ -135,6 +140,7 @@ export const cganFamily: FamilyDefinition<CganConfig> = {
             }),
           }
         : {}),
+      ...optionalMonitor(imageFidMonitor(config, (n) => gridLabels(n, m.numClasses))),
     };
   },
   async evaluate(generator, config, options) {

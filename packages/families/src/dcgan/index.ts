@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { commonConfigShape, positiveInt } from '../config.js';
 import type { FamilyDefinition } from '../family.js';
 import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
-import { endOfRunImageMetrics, imageGenerativeMetrics } from '../shared/image-metrics.js';
+import {
+  endOfRunImageMetrics,
+  imageFidMonitor,
+  imageGenerativeMetrics,
+  optionalMonitor,
+} from '../shared/image-metrics.js';
 import { sampleImageGrid } from '../shared/sampling.js';
 
 /** The image and width fields of the DCGAN-shaped families. */
@@ -112,6 +117,7 @@ export const dcganFamily: FamilyDefinition<DcganConfig> = {
         seed: training.seed,
       }),
       evaluate: endOfRunImageMetrics(config, log),
+      ...optionalMonitor(imageFidMonitor(config)),
     };
   },
   sample: (generator, _config, { n, seed, out }) => sampleImageGrid(generator, n, seed, out),

@@ -9,6 +9,7 @@ import { parseRunConfig } from '../registry.js';
 export const runPaths = (runDir: string) => ({
   config: path.join(runDir, 'config.json'),
   evaluation: path.join(runDir, 'evaluation.json'),
+  monitor: path.join(runDir, 'monitor.jsonl'),
   generator: path.join(runDir, 'generator'),
   samples: path.join(runDir, 'samples'),
   checkpoints: path.join(runDir, 'checkpoints'),

@@ -14,6 +14,7 @@ import {
 import { applyOverride, type RunConfig } from '../config.js';
 import type { FamilyParts, Log } from '../family.js';
 import { getFamily, getPreset, parseRunConfig } from '../registry.js';
+import { monitorCallback } from './monitor.js';
 import { assertFreshRunDir, nextFreeRunDir, readRunConfig, runPaths, writeRunConfig } from './run-dir.js';
 
 /** Changes to a preset before it trains, as the CLI's flags give them. @category Runs */
@@ -97,7 +98,17 @@ export async function createRun(config: RunConfig, runDir: string, options: RunO
   for (const line of formatBackendReport(report)) log(line);
   const parts = await family.build(config, log);
   const { training, output } = config;
-  const trainer = new Trainer({
+  const monitor =
+    output.evalEvery !== undefined && parts.monitor
+      ? monitorCallback({
+          every: output.evalEvery,
+          trainer: () => trainer,
+          monitor: parts.monitor,
+          file: runPaths(runDir).monitor,
+          log,
+        })
+      : undefined;
+  const trainer: Trainer = new Trainer({
     strategy: parts.strategy,
     data: parts.data,
     steps: training.steps,
@@ -110,7 +121,8 @@ export async function createRun(config: RunConfig, runDir: string, options: RunO
       ...(training.decayStart === undefined
         ? []
         : [learningRateSchedule({ kind: 'linear', decayStart: training.decayStart })]),
-      progressCallback({ every: output.progressEvery, log }),
+      ...(monitor ? [monitor] : []),
+      progressCallback({ every: output.progressEvery, log, ...(monitor ? { status: monitor.status } : {}) }),
       metricsLogCallback({ every: 1 }),
       parts.samples ??
         sampleGridCallback({

@@ -78,6 +78,33 @@ async function featuresOf(
   return { data: out ?? new Float32Array(0), dim };
 }
 
+/**
+ * Batches of `n` generated images: latents drawn from one seeded normal stream (the same for
+ * every batch size), with class labels for conditional generators.
+ */
+async function generatedBatches(
+  generator: tfl.LayersModel,
+  n: number,
+  seed: number,
+  labelsOf?: (n: number) => number[],
+): Promise<(start: number, size: number) => tf.Tensor4D> {
+  const latentDim = generator.inputs[0]!.shape[1] as number;
+  const labels = labelsOf?.(n);
+  // one batch's latents at a time: a row's values depend on the seed and its index only
+  const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+  const zData = (await z.data()) as Float32Array;
+  z.dispose();
+  return (start, size) =>
+    tf.tidy(() => {
+      const zb = tf.tensor2d(zData.subarray(start * latentDim, (start + size) * latentDim), [
+        size,
+        latentDim,
+      ]);
+      const inputs = labels ? [zb, tf.tensor2d(labels.slice(start, start + size), [size, 1], 'int32')] : zb;
+      return generator.predict(inputs) as tf.Tensor4D;
+    });
+}
+
 /** The real images of the metrics: Fashion-MNIST's 10,000 test images where installed, else the bundled 500. */
 async function referenceDataset(): Promise<{ dataset: FashionMnistDataset; label: string }> {
   const full = existsSync(join(DEFAULT_FASHION_MNIST_DIR, 't10k-images-idx3-ubyte.gz'))
@@ -205,22 +232,13 @@ export async function imageGenerativeMetrics(
         `image metrics: the generator makes ${formatShape(out as number[])} images but the feature network (${net.name}) takes ${formatShape(net.shape)}`,
       );
     }
-    const latentDim = generator.inputs[0]!.shape[1] as number;
-    const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
-    const labels = options.labels?.(n);
-    try {
-      return await setMetrics(net, n, seed, options, (start, size) =>
-        tf.tidy(() => {
-          const zb = tf.slice(z, [start, 0], [size, latentDim]);
-          const inputs = labels
-            ? [zb, tf.tensor2d(labels.slice(start, start + size), [size, 1], 'int32')]
-            : zb;
-          return generator.predict(inputs) as tf.Tensor4D;
-        }),
-      );
-    } finally {
-      z.dispose();
-    }
+    return await setMetrics(
+      net,
+      n,
+      seed,
+      options,
+      await generatedBatches(generator, n, seed, options.labels),
+    );
   } finally {
     net.encoder.dispose();
   }
@@ -343,4 +361,45 @@ export function endOfRunImageMetrics(
         ...(labels ? { labels } : {}),
       }),
     }));
+}
+
+/**
+ * The periodic evaluation of an image family (`output.evalEvery`): FID of `output.evalSamples`
+ * generated images (default 10,000) against the run's reference, computed once and reused.
+ * Undefined where the end-of-run metrics are (evalSamples 0, or images the feature network does not take).
+ */
+export function imageFidMonitor(
+  config: Parameters<typeof endOfRunImageMetrics>[0],
+  labels?: (n: number) => number[],
+): ((trainer: Trainer) => Promise<Record<string, number>>) | undefined {
+  const n = config.output.evalSamples ?? 10000;
+  if (n === 0 || config.model.imageSize !== 28 || config.model.channels !== 1) return undefined;
+  let reference: Promise<FeatureStatistics> | undefined;
+  const seed = config.training.seed + 1;
+  return async (trainer) => {
+    const net = await fashionFeatureNetwork();
+    try {
+      reference ??= (
+        config.output.evalReference === 'bundled'
+          ? referenceStatistics({ dir: bundledFashionMnistDir() })
+          : config.output.evalReference
+            ? Promise.resolve(readReference(config.output.evalReference, net))
+            : referenceStatistics()
+      ).then((ref) => FeatureStatistics.fromJSON(ref.statistics));
+      const real = await reference;
+      const fake = await trainer.withSamplingNetwork((g) =>
+        generatedBatches(g, n, seed, labels).then((batch) => featuresOf(net, n, batch)),
+      );
+      return { fid: frechetDistance(real, new FeatureStatistics(fake.dim).add(fake.data)).value };
+    } finally {
+      net.encoder.dispose();
+    }
+  };
+}
+
+/** `{ monitor }` for a family's parts, or nothing (exactOptionalPropertyTypes forbids `monitor: undefined`). */
+export function optionalMonitor(
+  monitor: ((trainer: Trainer) => Promise<Record<string, number>>) | undefined,
+): { monitor?: (trainer: Trainer) => Promise<Record<string, number>> } {
+  return monitor ? { monitor } : {};
 }

@@ -5,6 +5,7 @@ import {
   bundledSuperResolutionDir,
   loadImage,
   loadImageFolder,
+  loadModel,
   type RawImage,
   resizeBicubic,
   superResolutionPairs,
@@ -39,6 +40,11 @@ export const srGeneratorShape = {
   batchNorm: z.boolean().optional(),
   /** Learn the residual over bilinear upscaling (default false). */
   globalSkip: z.boolean().optional(),
+  /**
+   * A run directory or a zoo model folder whose trained generator initialises G (SRGAN starts
+   * from an SRResNet trained on the pixel loss); the architectures must match.
+   */
+  initFrom: z.string().min(1).optional(),
 };
 /** The 8-conv discriminator's size (Ledig et al.: 64 base filters, a 1024-unit dense layer). */
 export const srDiscriminatorShape = { discriminatorFilters: positiveInt, discriminatorDense: positiveInt };
@@ -61,9 +67,40 @@ type SrConfig = {
     residualBlocks: number;
     batchNorm?: boolean | undefined;
     globalSkip?: boolean | undefined;
+    initFrom?: string | undefined;
   };
   training: { batchSize: number; seed: number };
 };
+
+/** Copies the weights of the generator saved under `dir` (a run or model folder) into `generator`. */
+async function initGeneratorFrom(generator: tfl.LayersModel, dir: string, log: Log): Promise<void> {
+  const modelDir = existsSync(path.join(dir, 'generator', 'model.json')) ? path.join(dir, 'generator') : dir;
+  if (!existsSync(path.join(modelDir, 'model.json'))) {
+    throw new GanError(
+      'IO_ERROR',
+      `model.initFrom: ${dir} holds no trained generator (expected generator/model.json or model.json)`,
+    );
+  }
+  const source = await loadModel(modelDir);
+  try {
+    const from = source.getWeights();
+    const to = generator.getWeights();
+    const shape = (w: tf.Tensor | undefined) => (w ? `[${w.shape.join(',')}]` : 'nothing');
+    const i = from.findIndex((w, j) => w.shape.join() !== to[j]?.shape.join());
+    if (i >= 0 || from.length !== to.length) {
+      const at = i >= 0 ? i : Math.min(from.length, to.length);
+      throw new GanError(
+        'SHAPE_MISMATCH',
+        `model.initFrom: the generator in ${modelDir} does not match this config's architecture: its weight ${at} (${generator.weights[at]?.name ?? 'beyond the last'}) is ${shape(from[at])}, expected ${shape(to[at])} (${from.length} weights against ${to.length})`,
+      );
+    }
+    // saved weights may be float16 on disk; they load as float32
+    generator.setWeights(from);
+    log(`generator initialised from ${modelDir}`);
+  } finally {
+    source.dispose();
+  }
+}
 
 /** The data, preview and SRResNet generator every super-resolution family starts from. */
 export async function superResolutionParts(config: SrConfig, log: Log): Promise<SrParts> {
@@ -93,6 +130,15 @@ export async function superResolutionParts(config: SrConfig, log: Log): Promise<
     ...(config.model.globalSkip === undefined ? {} : { globalSkip: config.model.globalSkip }),
     seed: training.seed,
   });
+  if (config.model.initFrom !== undefined) {
+    try {
+      await initGeneratorFrom(generator, config.model.initFrom, log);
+    } catch (e) {
+      generator.dispose();
+      tf.dispose([preview.inputs, preview.targets]);
+      throw e;
+    }
+  }
   return { data, preview, generator };
 }
 

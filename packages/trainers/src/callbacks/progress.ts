@@ -10,6 +10,8 @@ export interface ProgressOptions {
   every?: number;
   /** Where lines go. Default `console.log`. */
   log?: (line: string) => void;
+  /** Extra text appended to each line when it returns some (e.g. the latest FID of a periodic evaluation). */
+  status?: () => string | undefined;
 }
 
 /**
@@ -60,7 +62,10 @@ export function progressCallback(options: ProgressOptions = {}): Callback {
         .join('  ');
       const speed = perStep > 0 ? `${(1000 / perStep).toFixed(1)} step/s` : '';
       const eta = formatDuration(perStep * (ctx.totalSteps - ctx.step));
-      log(`step ${String(ctx.step).padStart(width)}/${ctx.totalSteps}  ${lossText}  ${speed}  ETA ${eta}`);
+      const status = options.status?.();
+      log(
+        `step ${String(ctx.step).padStart(width)}/${ctx.totalSteps}  ${lossText}  ${speed}  ETA ${eta}${status ? `  ${status}` : ''}`,
+      );
     },
   };
 }
