@@ -8,7 +8,7 @@
 export type { GanErrorCode } from './errors/gan-error.js';
 export { checkInteger, checkNumber, formatShape, GanError } from './errors/gan-error.js';
 export type { SeededRandomState } from './random/seeded-random.js';
-export { SeededRandom } from './random/seeded-random.js';
+export { SeededRandom, tfjsSeed } from './random/seeded-random.js';
 export type { SerializableClass, SerializedObject } from './registry/serializable.js';
 export {
   deserialize,

@@ -1,6 +1,19 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { GanError } from '../errors/gan-error.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom, tfjsSeed } from './seeded-random.js';
+
+describe('tfjsSeed', () => {
+  it('makes seed 0 reproducible in tfjs ops (which read 0 as no seed) and keeps other seeds', async () => {
+    await tf.setBackend('cpu');
+    const draw = (seed: number) => tf.tidy(() => tf.randomNormal([8], 0, 1, 'float32', seed).dataSync());
+    expect(Array.from(draw(tfjsSeed(0)))).toEqual(Array.from(draw(tfjsSeed(0))));
+    expect(Array.from(draw(tfjsSeed(0)))).not.toEqual(Array.from(draw(tfjsSeed(1))));
+    expect(Array.from(draw(tfjsSeed(3)))).toEqual(Array.from(draw(3)));
+    expect(tfjsSeed(0)).not.toBe(Math.round(tfjsSeed(0)));
+  });
+});
 
 describe('SeededRandom', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {

@@ -127,3 +127,21 @@ export class SeededRandom {
     this.s = [state[0]!, state[1]!, state[2]!, state[3]!];
   }
 }
+
+/**
+ * The seed to hand to tfjs' seeded random ops (`tf.randomNormal`, `tf.randomUniform`, the
+ * layers' random initializers). They treat a seed of 0 as no seed at all and draw from
+ * `Math.random`, so seed 0 would give other numbers in every process; this maps 0 to 0.5 (a
+ * seed no integer collides with) and returns every other seed as it is.
+ * @param seed - the caller's seed
+ * @returns a seed tfjs honours
+ * @example
+ * ```ts
+ * import { tfjsSeed } from '@gankit/core';
+ * console.log(tfjsSeed(0), tfjsSeed(7)); // 0.5 7
+ * ```
+ * @category Randomness
+ */
+export function tfjsSeed(seed: number): number {
+  return seed === 0 ? 0.5 : seed;
+}

@@ -1,4 +1,4 @@
-import { checkInteger, registerSerializable, SeededRandom } from '@gankit/core';
+import { checkInteger, registerSerializable, SeededRandom, tfjsSeed } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { CaptionEncoderBase } from './caption-encoder.js';
@@ -123,13 +123,13 @@ registerSerializable(BagOfWordsEncoder);
 
 function build(c: BagOfWordsEncoderConfig, tokenizer: Tokenizer): tfl.LayersModel {
   const rng = new SeededRandom(c.seed);
-  const glorot = () => tfl.initializers.glorotUniform({ seed: rng.seed() });
+  const glorot = () => tfl.initializers.glorotUniform({ seed: tfjsSeed(rng.seed()) });
   const input = tfl.input({ shape: [tokenizer.maxLength], dtype: 'int32', name: `${c.name}_tokens` });
   const emb = tfl.layers
     .embedding({
       inputDim: tokenizer.vocabularySize,
       outputDim: c.wordEmbeddingDim,
-      embeddingsInitializer: tfl.initializers.randomNormal({ stddev: 0.1, seed: rng.seed() }),
+      embeddingsInitializer: tfl.initializers.randomNormal({ stddev: 0.1, seed: tfjsSeed(rng.seed()) }),
       name: `${c.name}_embedding`,
     })
     .apply(input) as tfl.SymbolicTensor;

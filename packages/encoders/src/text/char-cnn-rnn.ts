@@ -1,4 +1,4 @@
-import { checkInteger, GanError, registerSerializable, SeededRandom } from '@gankit/core';
+import { checkInteger, GanError, registerSerializable, SeededRandom, tfjsSeed } from '@gankit/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { CaptionEncoderBase } from './caption-encoder.js';
 import { Tokenizer, type TokenizerConfig } from './tokenizer.js';
@@ -125,7 +125,7 @@ function build(c: CharCnnRnnEncoderConfig, tokenizer: Tokenizer): tfl.LayersMode
       embeddingsInitializer: tfl.initializers.randomUniform({
         minval: -0.05,
         maxval: 0.05,
-        seed: rng.seed(),
+        seed: tfjsSeed(rng.seed()),
       }),
       name: `${c.name}_embedding`,
     })

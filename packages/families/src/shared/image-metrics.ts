@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatShape, GanError } from '@gankit/core';
+import { formatShape, GanError, tfjsSeed } from '@gankit/core';
 import {
   bundledFashionMnistDir,
   DEFAULT_FASHION_MNIST_DIR,
@@ -91,7 +91,7 @@ async function generatedBatches(
   const latentDim = generator.inputs[0]!.shape[1] as number;
   const labels = labelsOf?.(n);
   // one batch's latents at a time: a row's values depend on the seed and its index only
-  const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+  const z = tf.randomNormal([n, latentDim], 0, 1, 'float32', tfjsSeed(seed));
   const zData = (await z.data()) as Float32Array;
   z.dispose();
   return (start, size) =>

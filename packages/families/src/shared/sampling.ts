@@ -1,10 +1,11 @@
+import { tfjsSeed } from '@gankit/core';
 import { saveImageGrid } from '@gankit/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 /** The trainer's latent draw, so a seed means the same thing in training and in `sample`. */
 export function latentBatch(n: number, latentDim: number, seed: number): tf.Tensor2D {
-  return tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+  return tf.randomNormal([n, latentDim], 0, 1, 'float32', tfjsSeed(seed));
 }
 
 /** The latent size of a generator whose first input is `[batch, latentDim]`. */

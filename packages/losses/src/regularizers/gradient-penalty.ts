@@ -1,4 +1,4 @@
-import { checkNumber, GanError } from '@gankit/core';
+import { checkNumber, GanError, tfjsSeed } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { perSampleNorm } from '../internal/math.js';
 import {
@@ -99,7 +99,7 @@ export function randomInterpolates(real: tf.Tensor, fake: tf.Tensor, seed?: numb
   if (seed !== undefined) checkNumber(fn, 'seed', seed);
   return tf.tidy(() => {
     const shape = [real.shape[0]!, ...real.shape.slice(1).map(() => 1)];
-    const eps = tf.randomUniform(shape, 0, 1, 'float32', seed);
+    const eps = tf.randomUniform(shape, 0, 1, 'float32', seed === undefined ? undefined : tfjsSeed(seed));
     return tf.add(fake, tf.mul(eps, tf.sub(real, fake)));
   });
 }

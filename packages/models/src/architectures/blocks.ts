@@ -1,4 +1,4 @@
-import type { SeededRandom } from '@gankit/core';
+import { type SeededRandom, tfjsSeed } from '@gankit/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 // PyTorch's default (0.1 in its convention): Keras' 0.99 makes the moving statistics lag
@@ -15,7 +15,7 @@ export const sym = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.Symboli
 
 /** N(0, 0.02), the DCGAN paper's initialisation (also pix2pix's), seeded from `rng`. */
 export const dcganInit = (rng: SeededRandom) =>
-  tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: rng.seed() });
+  tfl.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: tfjsSeed(rng.seed()) });
 
 /** He-normal initialisation (ReLU-family networks: MLPs, SRResNet), seeded from `rng`. */
-export const heInit = (rng: SeededRandom) => tfl.initializers.heNormal({ seed: rng.seed() });
+export const heInit = (rng: SeededRandom) => tfl.initializers.heNormal({ seed: tfjsSeed(rng.seed()) });

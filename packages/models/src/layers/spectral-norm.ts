@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, GanError } from '@gankit/core';
+import { checkInteger, checkNumber, GanError, tfjsSeed } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -136,7 +136,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       tfl.initializers.randomNormal({
         mean: 0,
         stddev: 1,
-        ...(this.seed === undefined ? {} : { seed: this.seed }),
+        ...(this.seed === undefined ? {} : { seed: tfjsSeed(this.seed) }),
       }),
       undefined,
       false,
@@ -226,7 +226,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       layer: { className: this.layer.getClassName(), config: this.layer.getConfig() },
       powerIterations: this.powerIterations,
       epsilon: this.epsilon,
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.seed === undefined ? {} : { seed: tfjsSeed(this.seed) }),
     };
     return config;
   }

@@ -1,4 +1,4 @@
-import { checkInteger, formatShape, GanError } from '@gankit/core';
+import { checkInteger, formatShape, GanError, tfjsSeed } from '@gankit/core';
 import { type AdversarialLoss, type AdversarialLossName, gradientPenalty, r1Penalty } from '@gankit/losses';
 import {
   type DcganDiscriminatorOptions,
@@ -148,7 +148,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
   const judge = (x: tf.Tensor) => discriminator.apply(x, { training: true }) as tf.Tensor;
   const critic = (x: tf.Tensor) => judge(packSamples(fn, x, m));
-  const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+  const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', tfjsSeed(seed));
 
   return {
     name: options.name ?? 'gan',

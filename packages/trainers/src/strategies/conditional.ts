@@ -1,4 +1,4 @@
-import { checkInteger, GanError } from '@gankit/core';
+import { checkInteger, GanError, tfjsSeed } from '@gankit/core';
 import type { AdversarialLoss, AdversarialLossName } from '@gankit/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -99,7 +99,7 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
   const gVars = trainableVariables(generator);
   const dVars = trainableVariables(discriminator);
   const clip = options.clipGradientNorm === undefined ? {} : { clipNorm: options.clipGradientNorm };
-  const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', seed);
+  const noise = (n: number, seed: number) => tf.randomNormal([n, latentDim], 0, 1, 'float32', tfjsSeed(seed));
   const asColumn = (labels: tf.Tensor) => tf.reshape(labels, [-1, 1]);
   const judge = (x: tf.Tensor, y: tf.Tensor) => discriminator.apply([x, y], { training: true }) as tf.Tensor;
 
