@@ -49,7 +49,7 @@ export interface StepContext {
  * The engine owns the loop, the schedule, callbacks and checkpoints.
  * @category Engine
  */
-export interface Strategy<B = Batch> {
+export interface Strategy<B = Batch, S extends tf.Tensor = tf.Tensor> {
   /** The family's name, e.g. `dcgan`. */
   readonly name: string;
   /** Every network, by name; all of them are checkpointed. */
@@ -69,9 +69,10 @@ export interface Strategy<B = Batch> {
    * Generates samples for grids and `gankit sample`.
    * @param count - how many
    * @param seed - seed of the latent draw
-   * @returns [count, h, w, c] images in [-1, 1], or [count, d] points (caller owns)
+   * @returns [count, h, w, c] images in [-1, 1] (image strategies type it `Tensor4D`), or
+   * [count, d] points (caller owns)
    */
-  sample(count: number, seed: number): tf.Tensor;
+  sample(count: number, seed: number): S;
   /**
    * Columns of a sample grid of `count` images (conditional strategies: one row per class).
    * Default: a square-ish grid.

@@ -201,7 +201,7 @@ export function adversarialStrategy(options: AdversarialStrategyOptions): Strate
       return losses;
     },
     sample(count: number, seed: number) {
-      return tf.tidy(() => generator.predict(noise(count, seed)) as tf.Tensor4D);
+      return tf.tidy(() => generator.predict(noise(count, seed)) as tf.Tensor);
     },
     samplingNetwork: () => generator,
     dispose() {
@@ -257,8 +257,9 @@ export interface DcganStrategyOptions {
  * ```
  * @category Strategies
  */
-export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
+export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch, tf.Tensor4D> {
   const seed = options.seed ?? 0;
+  // a DCGAN generator makes images
   return adversarialStrategy({
     name: 'dcgan',
     generator: dcganGenerator({
@@ -280,5 +281,5 @@ export function dcganStrategy(options: DcganStrategyOptions): Strategy<Batch> {
     ...(options.clipGradientNorm !== undefined ? { clipGradientNorm: options.clipGradientNorm } : {}),
     ...(options.regularizer !== undefined ? { regularizer: options.regularizer } : {}),
     ...(options.packing !== undefined ? { packing: options.packing } : {}),
-  });
+  }) as Strategy<Batch, tf.Tensor4D>;
 }

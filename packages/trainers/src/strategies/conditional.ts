@@ -36,7 +36,7 @@ export interface ConditionalStrategyOptions {
 }
 
 /** A conditional strategy also samples chosen classes. @category Strategies */
-export interface ConditionalStrategy extends Strategy<Batch> {
+export interface ConditionalStrategy extends Strategy<Batch, tf.Tensor4D> {
   /** Number of classes. */
   readonly numClasses: number;
   /**
@@ -44,7 +44,7 @@ export interface ConditionalStrategy extends Strategy<Batch> {
    * @param seed - seed of the latent draw
    * @returns images (caller owns)
    */
-  sampleClasses(labels: number[], seed: number): tf.Tensor;
+  sampleClasses(labels: number[], seed: number): tf.Tensor4D;
 }
 
 /**
@@ -109,7 +109,7 @@ export function conditionalStrategy(options: ConditionalStrategyOptions): Condit
         generator.predict([
           noise(labels.length, seed),
           tf.tensor2d(labels, [labels.length, 1], 'int32'),
-        ]) as tf.Tensor,
+        ]) as tf.Tensor4D,
     );
 
   return {

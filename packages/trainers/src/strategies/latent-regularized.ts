@@ -165,7 +165,9 @@ function perElement(x: tf.Tensor, norm: 'l1' | 'l2'): tf.Tensor {
  * ```
  * @category Strategies
  */
-export function latentRegularizedStrategy(options: LatentRegularizedStrategyOptions): Strategy<PairedBatch> {
+export function latentRegularizedStrategy(
+  options: LatentRegularizedStrategyOptions,
+): Strategy<PairedBatch, tf.Tensor4D> {
   const fn = 'latentRegularizedStrategy';
   const { generator, discriminator } = options;
   checkPairedBatch(fn, options.preview);

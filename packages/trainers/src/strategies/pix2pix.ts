@@ -57,7 +57,7 @@ export interface Pix2pixStrategyOptions {
  * ```
  * @category Strategies
  */
-export function pix2pixStrategy(options: Pix2pixStrategyOptions): Strategy<PairedBatch> {
+export function pix2pixStrategy(options: Pix2pixStrategyOptions): Strategy<PairedBatch, tf.Tensor4D> {
   const fn = 'pix2pixStrategy';
   const { generator, discriminator } = options;
   checkPairedBatch(fn, options.preview);

@@ -94,7 +94,7 @@ export interface SrganStrategyOptions {
  * ```
  * @category Strategies
  */
-export function srganStrategy(options: SrganStrategyOptions): Strategy<PairedBatch> {
+export function srganStrategy(options: SrganStrategyOptions): Strategy<PairedBatch, tf.Tensor4D> {
   const fn = 'srganStrategy';
   const { generator, discriminator } = options;
   checkPairedBatch(fn, options.preview);
