@@ -221,7 +221,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
   const evaluate = program
     .command('eval')
     .description(
-      "score a run: FID, KID, precision/recall of image runs (Fashion-MNIST classifier features); PSNR/SSIM against bicubic of super-resolution runs (default photos: scikit-image's)",
+      "score a run: FID, KID, precision/recall of image runs (Fashion-MNIST classifier features, or --features); PSNR/SSIM against bicubic of super-resolution runs (default photos: scikit-image's)",
     )
     .argument('<runDir>', 'run folder')
     .argument(
@@ -231,6 +231,10 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--n <count>', 'image runs: generated samples to score (default 10000)', int(2))
     .option('--seed <n>', 'image runs: seed of the generated latents (default 1)', int(0))
     .option('--stats <file>', "image runs: reference statistics written by 'gankit stats'")
+    .option(
+      '--features <spec>',
+      "image runs: feature network, 'fashion' (the shipped classifier) or 'inception:DIR' (a converted InceptionV3)",
+    )
     .option(
       '--backend <name>',
       `compute backend (${BACKEND_CHOICES.join(', ')})`,
@@ -251,6 +255,10 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option(
       '--data <dir>',
       "Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset)",
+    )
+    .option(
+      '--features <spec>',
+      "feature network, 'fashion' (the shipped classifier) or 'inception:DIR' (a converted InceptionV3)",
     )
     .option(
       '--backend <name>',

@@ -48,6 +48,8 @@ export interface EvaluateOptions {
   seed?: number;
   /** Reference statistics written by `gankit stats`, reused instead of recomputed. */
   stats?: string;
+  /** The feature network of image metrics: `fashion` (default) or `inception:DIR`. */
+  features?: string;
   log: Log;
 }
 

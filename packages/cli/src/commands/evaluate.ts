@@ -14,6 +14,8 @@ export interface EvalFlags {
   seed?: number;
   /** Reference statistics written by `gankit stats`. */
   stats?: string;
+  /** Feature network: `fashion` or `inception:DIR`. */
+  features?: string;
 }
 
 /** `gankit eval <runDir>`: scores a run with its family's evaluation; writes `<runDir>/eval.json`. */
@@ -30,6 +32,8 @@ export interface StatsFlags {
   /** A Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset). */
   data?: string;
   out: string;
+  /** Feature network: `fashion` or `inception:DIR`. */
+  features?: string;
   backend: BackendChoice;
   threads?: number;
 }
@@ -40,7 +44,10 @@ export async function statsCommand(flags: StatsFlags, log: (line: string) => voi
     backend: flags.backend,
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
   });
-  const ref = await writeReferenceStatistics(flags.out, flags.data === undefined ? {} : { dir: flags.data });
+  const ref = await writeReferenceStatistics(flags.out, {
+    ...(flags.data === undefined ? {} : { dir: flags.data }),
+    ...(flags.features === undefined ? {} : { features: flags.features }),
+  });
   log(
     `wrote ${flags.out}: ${ref.statistics.count} images (${ref.reference}), ${ref.featureNetwork}, weights ${ref.weightsHash}, ${ref.resolution}`,
   );

@@ -97,6 +97,8 @@ export interface EvaluateRunOptions extends UseOptions {
   seed?: number;
   /** Reference statistics from `gankit stats` (default: computed now). */
   stats?: string;
+  /** The feature network of image metrics: `fashion` (default, the shipped classifier) or `inception:DIR`. */
+  features?: string;
 }
 
 /**
@@ -129,6 +131,7 @@ export async function evaluateRun(
       ...(options.n === undefined ? {} : { n: options.n }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.stats === undefined ? {} : { stats: options.stats }),
+      ...(options.features === undefined ? {} : { features: options.features }),
       // the folder names the model: the preset alone does not say e.g. the scale
       label: path.basename(dir),
       log: options.log ?? (() => {}),

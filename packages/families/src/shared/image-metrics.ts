@@ -10,7 +10,7 @@ import {
   toTensorBatch,
   writeFileAtomic,
 } from '@gankit/data';
-import { type ClassifierEncoder, fashionClassifierDir, loadFashionClassifier } from '@gankit/encoders';
+import { type FeatureNetwork, fashionClassifierFeatures, loadInceptionV3 } from '@gankit/encoders';
 import {
   FeatureStatistics,
   type FeatureStatisticsJSON,
@@ -27,31 +27,35 @@ import type { Log } from '../family.js';
 /** Images pushed through the feature network at once. */
 const BATCH = 500;
 
-/** The feature network of gankit's image metrics: the shipped Fashion-MNIST classifier's penultimate layer. */
-interface FeatureNetwork {
-  name: string;
-  weightsHash: string;
-  /** `HxWxC` of the images it takes. */
-  resolution: string;
-  shape: [number, number, number];
-  encoder: ClassifierEncoder;
+/**
+ * The feature network named by a `features` option: `fashion` (default: the shipped
+ * Fashion-MNIST classifier's penultimate layer) or `inception:DIR` (a converted InceptionV3,
+ * see `loadInceptionV3`).
+ */
+export async function featureNetwork(spec = 'fashion'): Promise<FeatureNetwork> {
+  if (spec === 'fashion') return fashionClassifierFeatures();
+  if (spec.startsWith('inception:') && spec.length > 'inception:'.length)
+    return loadInceptionV3(spec.slice('inception:'.length));
+  throw new GanError(
+    'INVALID_ARGUMENT',
+    `image metrics: features must be 'fashion' or 'inception:DIR' (a converted InceptionV3), got '${spec}'`,
+  );
 }
 
-async function fashionFeatureNetwork(): Promise<FeatureNetwork> {
-  const dir = fashionClassifierDir();
-  const weightsHash = createHash('sha256')
-    .update(readFileSync(join(dir, 'weights.bin')))
-    .digest('hex')
-    .slice(0, 16);
-  const encoder = await loadFashionClassifier(dir);
-  const [, h, w, c] = encoder.model.inputs[0]!.shape as number[];
-  return {
-    name: 'fashion-classifier (penultimate, 128-d)',
-    weightsHash,
-    resolution: `${h}x${w}x${c}`,
-    shape: [h!, w!, c!],
-    encoder,
-  };
+const resolutionOf = (net: FeatureNetwork) => net.inputShape.join('x');
+
+/** Throws naming both shapes when the network cannot take images of `shape` ([h, w, c]). */
+function assertTakes(net: FeatureNetwork, shape: readonly number[], what: string): void {
+  const fits =
+    shape.length === 3 &&
+    net.channels.includes(shape[2]!) &&
+    (net.inputSize !== undefined || (shape[0] === net.inputShape[0] && shape[1] === net.inputShape[1]));
+  if (!fits) {
+    throw new GanError(
+      'SHAPE_MISMATCH',
+      `image metrics: ${what} ${formatShape(shape as number[])} images but the feature network (${net.name}) takes ${net.inputSize ? `${net.channels.join(' or ')}-channel images, resized to ${formatShape([...net.inputShape])}` : formatShape([...net.inputShape])}`,
+    );
+  }
 }
 
 /** Features of `count` images produced batch by batch; each batch is disposed once read. */
@@ -65,8 +69,7 @@ async function featuresOf(
   for (let start = 0; start < count; start += BATCH) {
     const images = batch(start, Math.min(BATCH, count - start));
     try {
-      const { features, logits } = net.encoder.encode(images) as { features: tf.Tensor2D; logits: tf.Tensor };
-      logits.dispose();
+      const features = net.features(images);
       dim = features.shape[1];
       out ??= new Float32Array(count * dim);
       out.set((await features.data()) as Float32Array, start * dim);
@@ -137,23 +140,40 @@ export interface ReferenceFile {
  */
 export async function writeReferenceStatistics(
   out: string,
-  options: { dir?: string } = {},
+  options: ReferenceOptions = {},
 ): Promise<ReferenceFile> {
   const ref = await referenceStatistics(options);
   await writeFileAtomic(out, JSON.stringify(ref));
   return ref;
 }
 
+/** Options of {@link referenceStatistics}. */
+export interface ReferenceOptions {
+  /** A Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset). */
+  dir?: string;
+  /** The feature network: `fashion` (default) or `inception:DIR`. */
+  features?: string;
+}
+
 /**
  * Computes the reference features and statistics of the real images of gankit's image metrics
- * (Fashion-MNIST test images through the shipped classifier), for `gankit stats` and for
+ * (Fashion-MNIST test images through the feature network), for `gankit stats` and for
  * evaluations that reuse them.
- * @param options - `dir`: a Fashion-MNIST folder (default: Debian's full set where installed, else the bundled subset)
+ * @param options - the real images' folder and the feature network
  * @returns the JSON-safe file contents
  */
-export async function referenceStatistics(options: { dir?: string } = {}): Promise<ReferenceFile> {
-  const net = await fashionFeatureNetwork();
+export async function referenceStatistics(options: ReferenceOptions = {}): Promise<ReferenceFile> {
+  const net = await featureNetwork(options.features);
   try {
+    return await referenceWith(net, options.dir);
+  } finally {
+    net.dispose();
+  }
+}
+
+async function referenceWith(net: FeatureNetwork, dir: string | undefined): Promise<ReferenceFile> {
+  {
+    const options = { dir };
     const { dataset, label } = options.dir
       ? await loadFashionMnist({ dir: options.dir, split: 'test' }).then((d) => ({
           dataset: d,
@@ -175,13 +195,11 @@ export async function referenceStatistics(options: { dir?: string } = {}): Promi
       reference: label,
       featureNetwork: net.name,
       weightsHash: net.weightsHash,
-      resolution: net.resolution,
+      resolution: resolutionOf(net),
       statistics: stats.toJSON(),
       features: Array.from(real.data, (v) => Math.round(v * 1e6) / 1e6),
       dim: real.dim,
     };
-  } finally {
-    net.encoder.dispose();
   }
 }
 
@@ -206,6 +224,8 @@ export interface ImageMetricsOptions {
   stats?: string;
   /** Class labels for conditional generators, one per sample (default: none). */
   labels?: (n: number) => number[];
+  /** The feature network: `fashion` (default, the shipped classifier) or `inception:DIR`. */
+  features?: string;
   log?: Log;
 }
 
@@ -223,15 +243,9 @@ export async function imageGenerativeMetrics(
 ): Promise<ImageMetrics> {
   const n = options.n ?? 10000;
   const seed = options.seed ?? 1;
-  const net = await fashionFeatureNetwork();
+  const net = await featureNetwork(options.features);
   try {
-    const out = generator.outputs[0]!.shape.slice(1);
-    if (out.length !== 3 || out.some((d, i) => d !== net.shape[i])) {
-      throw new GanError(
-        'SHAPE_MISMATCH',
-        `image metrics: the generator makes ${formatShape(out as number[])} images but the feature network (${net.name}) takes ${formatShape(net.shape)}`,
-      );
-    }
+    assertTakes(net, generator.outputs[0]!.shape.slice(1) as number[], 'the generator makes');
     return await setMetrics(
       net,
       n,
@@ -240,7 +254,7 @@ export async function imageGenerativeMetrics(
       await generatedBatches(generator, n, seed, options.labels),
     );
   } finally {
-    net.encoder.dispose();
+    net.dispose();
   }
 }
 
@@ -257,11 +271,11 @@ export async function imageSetMetrics(
   n: number,
   options: ImageMetricsOptions = {},
 ): Promise<ImageMetrics> {
-  const net = await fashionFeatureNetwork();
+  const net = await featureNetwork(options.features);
   try {
     return await setMetrics(net, n, options.seed ?? 1, options, batch);
   } finally {
-    net.encoder.dispose();
+    net.dispose();
   }
 }
 
@@ -275,10 +289,10 @@ async function setMetrics(
   const log = options.log ?? (() => {});
   const ref: ReferenceFile =
     options.stats === 'bundled'
-      ? await referenceStatistics({ dir: bundledFashionMnistDir() })
+      ? await referenceWith(net, bundledFashionMnistDir())
       : options.stats
         ? readReference(options.stats, net)
-        : await referenceStatistics();
+        : await referenceWith(net, undefined);
   const fake = await featuresOf(net, n, batch);
   const realFlat = { data: Float64Array.from(ref.features), dim: ref.dim };
   const fakeFlat = { data: fake.data, dim: fake.dim };
@@ -377,14 +391,14 @@ export function imageFidMonitor(
   let reference: Promise<FeatureStatistics> | undefined;
   const seed = config.training.seed + 1;
   return async (trainer) => {
-    const net = await fashionFeatureNetwork();
+    const net = await featureNetwork();
     try {
       reference ??= (
         config.output.evalReference === 'bundled'
-          ? referenceStatistics({ dir: bundledFashionMnistDir() })
+          ? referenceWith(net, bundledFashionMnistDir())
           : config.output.evalReference
             ? Promise.resolve(readReference(config.output.evalReference, net))
-            : referenceStatistics()
+            : referenceWith(net, undefined)
       ).then((ref) => FeatureStatistics.fromJSON(ref.statistics));
       const real = await reference;
       const fake = await trainer.withSamplingNetwork((g) =>
@@ -392,7 +406,7 @@ export function imageFidMonitor(
       );
       return { fid: frechetDistance(real, new FeatureStatistics(fake.dim).add(fake.data)).value };
     } finally {
-      net.encoder.dispose();
+      net.dispose();
     }
   };
 }
