@@ -54,7 +54,12 @@ export {
 } from './run/run-dir.js';
 export type { EvaluateRunOptions, SampleRunOptions, UpscaleFileOptions, UseOptions } from './run/use.js';
 export { evaluateRun, sampleRun, upscaleFile } from './run/use.js';
-export type { ImageMetrics, ImageMetricsOptions, ReferenceFile } from './shared/image-metrics.js';
+export type {
+  ImageMetrics,
+  ImageMetricsOptions,
+  ReferenceFile,
+  ReferenceOptions,
+} from './shared/image-metrics.js';
 export {
   imageGenerativeMetrics,
   imageSetMetrics,

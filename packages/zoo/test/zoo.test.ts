@@ -72,7 +72,9 @@ describe('the zoo', () => {
       const got = card.golden.indices.map((i) => flat[i]!);
       for (const v of flat) expect(Number.isFinite(v)).toBe(true);
       for (let i = 0; i < got.length; i++)
-        expect(Math.abs(got[i]! - card.golden.values[i]!), `output ${card.golden.indices[i]}`).toBeLessThan(1e-4);
+        expect(Math.abs(got[i]! - card.golden.values[i]!), `output ${card.golden.indices[i]}`).toBeLessThan(
+          1e-4,
+        );
       tf.dispose([out, ...input.tensors]);
       g.dispose();
       expect(tf.memory().numTensors).toBe(before);

@@ -72,7 +72,7 @@ function states(): Map<NativeKernelBackend, NativeState> {
 
 /**
  * Runs the heavy kernels of a training step (Conv2D, Conv2DBackpropInput, which is also
- * conv2dTranspose's forward pass, Conv2DBackpropFilter, BatchMatMul, _FusedMatMul and
+ * conv2dTranspose's forward pass, Conv2DBackpropFilter, BatchMatMul, `_FusedMatMul` and
  * FusedBatchNorm) on onnxruntime-node's native CPU kernels (MLAS, with AVX2 / AVX-512 where
  * the CPU has them) instead of WebAssembly. Convolutions run on MLAS's blocked-layout direct
  * convolution (the input gradient as one stride-1 conv per output phase), the filter

@@ -31,7 +31,7 @@ export interface GaussianMixture {
    * Draws samples.
    * @param count - how many points
    * @param rng - the random stream to draw from
-   * @returns interleaved x, y coordinates (length 2 * count)
+   * @returns interleaved x, y coordinates (length `2 * count`)
    */
   sample(count: number, rng: SeededRandom): Float32Array;
 }

@@ -66,7 +66,7 @@ function windowTensor(
  * own with a bicubic (Catmull-Rom) resize and kept. Reads tensors with `await data()`, so it
  * runs on GPU backends too.
  *
- * @param generator - maps [1, h, w, c] images in [-1, 1] to [1, s*h, s*w, c]
+ * @param generator - maps `[1, h, w, c]` images in [-1, 1] to `[1, s*h, s*w, c]`
  * @param image - the input, 8-bit
  * @param options - tile size, overlap, progress callback
  * @returns the upscaled 8-bit image (with alpha when the input had it)

@@ -46,7 +46,13 @@ describe('image metrics with an InceptionV3 feature network (--features inceptio
     // a stand-in with InceptionV3's interface (299x299x3 in, pooled features out); real weights cannot be downloaded here
     const net = tfl.sequential({
       layers: [
-        tfl.layers.conv2d({ inputShape: [299, 299, 3], filters: 6, kernelSize: 3, strides: 4, activation: 'relu' }),
+        tfl.layers.conv2d({
+          inputShape: [299, 299, 3],
+          filters: 6,
+          kernelSize: 3,
+          strides: 4,
+          activation: 'relu',
+        }),
         tfl.layers.globalAveragePooling2d({}),
       ],
     });

@@ -39,9 +39,9 @@ function oneHotLabels(
 
 /**
  * The auxiliary classifier term of ACGAN (Odena et al. 2017, "Conditional Image Synthesis with
- * Auxiliary Classifier GANs", L_C): softmax cross-entropy of D's class logits against the labels,
+ * Auxiliary Classifier GANs", `L_C`): softmax cross-entropy of D's class logits against the labels,
  *
- *   L_C = -E[log P(C = c | X)] = mean over the batch of -log softmax(classLogits)[c]
+ *   `L_C = -E[log P(C = c | X)]` = mean over the batch of `-log softmax(classLogits)[c]`
  *
  * @param classLogits - D's class logits, shape [batch, numClasses]
  * @param labels - class indices [batch] (int32 or float), or one-hot / soft labels [batch, numClasses]
@@ -80,7 +80,7 @@ function crossEntropy(
  * D's class term in ACGAN (Odena et al. 2017): D learns to classify both real and generated
  * images, so it minimises the cross-entropy on both,
  *
- *   L_C^D = CE(realClassLogits, realLabels) + w * CE(fakeClassLogits, fakeLabels),  w = 1 by default.
+ *   `L_C^D = CE(realClassLogits, realLabels) + w * CE(fakeClassLogits, fakeLabels)`,  `w = 1` by default.
  *
  * Add it to any adversarial discriminator loss (the paper uses the minimax one).
  *
@@ -119,7 +119,7 @@ export function acganDiscriminatorClassLoss(
 
 /**
  * G's class term in ACGAN (Odena et al. 2017): G wants its images classified as the classes it
- * was asked for, L_C^G = CE(fakeClassLogits, fakeLabels). Add it to the generator's adversarial loss.
+ * was asked for, `L_C^G = CE(fakeClassLogits, fakeLabels)`. Add it to the generator's adversarial loss.
  *
  * @param fakeClassLogits - D's class logits on generated images, [batch, numClasses]
  * @param fakeLabels - the classes G was asked for, [batch] or [batch, numClasses]

@@ -14,7 +14,7 @@ export interface HingeOptions {
  * Discriminator hinge loss (Lim & Ye 2017, "Geometric GAN"; Miyato et al. 2018, "Spectral
  * Normalization for GANs"), on D's raw outputs:
  *
- *   L_D = E[relu(m - D(x))] + E[relu(m + D(G(z)))],  m = 1 by default
+ *   `L_D = E[relu(m - D(x))] + E[relu(m + D(G(z)))]`,  `m = 1` by default
  *
  * Paired with spectral normalization it is a stable modern default.
  *
@@ -48,7 +48,7 @@ export function hingeDiscriminatorLoss(
 /**
  * Generator hinge loss (Lim & Ye 2017; Miyato et al. 2018): G raises D's raw score on its images,
  *
- *   L_G = -E[D(G(z))]
+ *   `L_G = -E[D(G(z))]`
  *
  * @param fakeLogits - D's outputs on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @returns the scalar loss (owned by the caller)

@@ -27,7 +27,7 @@ function targets(fn: string, options: LeastSquaresOptions | undefined) {
  * Discriminator loss of the least-squares GAN (Mao et al. 2017, "Least Squares Generative
  * Adversarial Networks", eq. 2), on D's raw outputs (no sigmoid):
  *
- *   L_D = 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]
+ *   `L_D = 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]`
  *
  * with a = 0, b = 1 by default (the paper's 0-1 coding; a = -1, b = 1, c = 0 is its other choice).
  *
@@ -61,7 +61,7 @@ export function leastSquaresDiscriminatorLoss(
 /**
  * Generator loss of the least-squares GAN (Mao et al. 2017, eq. 2):
  *
- *   L_G = 1/2 E[(D(G(z)) - c)^2]
+ *   `L_G = 1/2 E[(D(G(z)) - c)^2]`
  *
  * @param fakeLogits - D's outputs on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param options - the target c (default 1)

@@ -4,7 +4,7 @@ import { checkLogits } from '../internal/validate.js';
 /**
  * Discriminator loss of the original GAN (Goodfellow et al. 2014), on logits:
  *
- *   L_D = -E[log D(x)] - E[log(1 - D(G(z)))] = mean(softplus(-realLogits)) + mean(softplus(fakeLogits))
+ *   `L_D = -E[log D(x)] - E[log(1 - D(G(z)))] = mean(softplus(-realLogits)) + mean(softplus(fakeLogits))`
  *
  * where D = sigmoid(logit). Shared by the minimax and the non-saturating formulations.
  *
@@ -29,7 +29,7 @@ export function minimaxDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.T
 /**
  * The true minimax ("saturating") generator loss of Goodfellow et al. 2014, on logits:
  *
- *   L_G = E[log(1 - D(G(z)))] = -mean(softplus(fakeLogits))
+ *   `L_G = E[log(1 - D(G(z)))] = -mean(softplus(fakeLogits))`
  *
  * Its gradient vanishes when D confidently rejects the fakes, which is why the paper
  * recommends {@link nonSaturatingGeneratorLoss} in practice.
@@ -53,7 +53,7 @@ export function minimaxGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
 /**
  * The non-saturating generator loss (Goodfellow et al. 2014, section 3), on logits:
  *
- *   L_G = -E[log D(G(z))] = mean(softplus(-fakeLogits))
+ *   `L_G = -E[log D(G(z))] = mean(softplus(-fakeLogits))`
  *
  * Same fixed point as the minimax loss, strong gradients early in training.
  *

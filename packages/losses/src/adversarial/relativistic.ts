@@ -7,9 +7,9 @@ import { checkLogits } from '../internal/validate.js';
  * relativistic discriminator: a key element missing from standard GAN"), in the form ESRGAN
  * uses (Wang et al. 2018, eq. 1), on logits C(.):
  *
- *   D_Ra(a, b) = sigmoid(C(a) - E[C(b)])
- *   L_D = -E_r[log D_Ra(x_r, x_f)] - E_f[log(1 - D_Ra(x_f, x_r))]
- *       = mean(softplus(-(C(x_r) - mean C(x_f)))) + mean(softplus(C(x_f) - mean C(x_r)))
+ *   `D_Ra(a, b) = sigmoid(C(a) - E[C(b)])`
+ *   `L_D = -E_r[log D_Ra(x_r, x_f)] - E_f[log(1 - D_Ra(x_f, x_r))]`
+ *       `= mean(softplus(-(C(x_r) - mean C(x_f)))) + mean(softplus(C(x_f) - mean C(x_r)))`
  *
  * (Jolicoeur-Martineau's reference code halves both losses; ESRGAN does not.)
  *
@@ -47,8 +47,8 @@ export function relativisticAverageDiscriminatorLoss(
  * al. 2018, eq. 2). It is symmetric to D's and needs the logits of real images too, so G
  * profits from the gradients of both real and generated data:
  *
- *   L_G = -E_r[log(1 - D_Ra(x_r, x_f))] - E_f[log D_Ra(x_f, x_r)]
- *       = mean(softplus(C(x_r) - mean C(x_f))) + mean(softplus(-(C(x_f) - mean C(x_r))))
+ *   `L_G = -E_r[log(1 - D_Ra(x_r, x_f))] - E_f[log D_Ra(x_f, x_r)]`
+ *       `= mean(softplus(C(x_r) - mean C(x_f))) + mean(softplus(-(C(x_f) - mean C(x_r))))`
  *
  * @param fakeLogits - C on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @param realLogits - C on real images (required; compute them with D frozen)

@@ -9,10 +9,10 @@ export interface AdversarialLoss {
   readonly name: string;
   /** One line on what it is and where it comes from. */
   readonly description: string;
-  /** L_D(real logits, fake logits). */
+  /** `L_D(real logits, fake logits)`. */
   discriminator(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar;
   /**
-   * L_G(fake logits). Relativistic losses also need D's logits on the real batch (computed with
+   * `L_G(fake logits)`. Relativistic losses also need D's logits on the real batch (computed with
    * D frozen); see `generatorNeedsRealLogits`.
    */
   generator(fakeLogits: tf.Tensor, realLogits?: tf.Tensor): tf.Scalar;

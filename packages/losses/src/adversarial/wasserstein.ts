@@ -5,7 +5,7 @@ import { checkLogits } from '../internal/validate.js';
  * Critic loss of the Wasserstein GAN (Arjovsky et al. 2017, "Wasserstein GAN", Algorithm 1),
  * on the critic's raw scores:
  *
- *   L_D = E[D(G(z))] - E[D(x)]
+ *   `L_D = E[D(G(z))] - E[D(x)]`
  *
  * The critic must be kept (roughly) 1-Lipschitz: with {@link clipWeights} (the original
  * paper), {@link gradientPenalty} (WGAN-GP) or spectral normalization.
@@ -31,7 +31,7 @@ export function wassersteinDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: 
 /**
  * Generator loss of the Wasserstein GAN (Arjovsky et al. 2017):
  *
- *   L_G = -E[D(G(z))]
+ *   `L_G = -E[D(G(z))]`
  *
  * @param fakeLogits - the critic's scores on generated images, shape [batch], [batch, 1] or [batch, h, w, 1] (PatchGAN; means run over patches too)
  * @returns the scalar loss (owned by the caller)

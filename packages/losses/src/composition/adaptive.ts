@@ -7,11 +7,11 @@ import { checkOptions, describe, positiveOption, weightOption } from '../interna
  * @category Composition
  */
 export interface CombineAdversarialOptions {
-  /** A fixed weight: total = main + weightFactor * adversarial. */
+  /** A fixed weight: `total = main + weightFactor * adversarial`. */
   weightFactor?: number;
   /**
    * Adaptive weight: the adversarial term's gradient norm is scaled to `gradientRatio` times the
-   * main term's (TF-GAN's combine_adversarial_loss). Default 1 when `weightFactor` is absent.
+   * main term's (TF-GAN's `combine_adversarial_loss`). Default 1 when `weightFactor` is absent.
    */
   gradientRatio?: number;
   /** Added to the adversarial gradient norm before dividing. Default 1e-6. */
@@ -23,7 +23,7 @@ export interface CombineAdversarialOptions {
  * @category Composition
  */
 export interface CombinedAdversarialLoss {
-  /** main + weight * adversarial. */
+  /** `main + weight * adversarial`. */
   total: tf.Scalar;
   /** Gradients of the total with respect to each variable, by variable name, for `optimizer.applyGradients`. */
   grads: tf.NamedTensorMap;
@@ -47,10 +47,10 @@ function globalNorm(grads: tf.NamedTensorMap, names: readonly string[]): tf.Scal
  * norms as TF-GAN's `combine_adversarial_loss` does (after Ledig et al. 2017 and the
  * adaptive weighting of Esser et al. 2021):
  *
- *   w = gradientRatio * ||grad_v main|| / (||grad_v adversarial|| + epsilon)    (w held constant)
- *   total = main + w * adversarial,   grad_v total = grad_v main + w * grad_v adversarial
+ *   `w = gradientRatio * ||grad_v main|| / (||grad_v adversarial|| + epsilon)`    (w held constant)
+ *   `total = main + w * adversarial`,   `grad_v total = grad_v main + w * grad_v adversarial`
  *
- * or total = main + weightFactor * adversarial with a fixed weight. Norms are global over the
+ * or `total = main + weightFactor * adversarial` with a fixed weight. Norms are global over the
  * variables v. tfjs is eager, so the two gradients are computed here (two backward passes) and
  * returned combined: apply them with `optimizer.applyGradients(result.grads)`. Call it outside
  * `optimizer.minimize`/`tf.grad`.

@@ -13,7 +13,7 @@ export type WeightedTerm = { weight: number; value: tf.Scalar } | readonly [weig
  * @category Composition
  */
 export interface WeightedSumResult {
-  /** sum_i w_i * value_i, differentiable (owned by the caller). */
+  /** `sum_i w_i * value_i`, differentiable (owned by the caller). */
   total: tf.Scalar;
   /**
    * Each term's unweighted value, by name, for logging. These are kept (`tf.keep`) so they
@@ -25,7 +25,7 @@ export interface WeightedSumResult {
 /**
  * A weighted sum of named loss terms that also reports each term, for logging:
  *
- *   total = sum_i w_i * L_i
+ *   `total = sum_i w_i * L_i`
  *
  * e.g. SRGAN's perceptual loss, content + 1e-3 adversarial + 2e-8 TV. Terms of weight 0 are
  * left out of the total (but still reported).

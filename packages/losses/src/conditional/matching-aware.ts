@@ -21,15 +21,15 @@ export interface MatchingAwareOptions {
  * Text to Image Synthesis", Algorithm 1): D sees {real image, right text} as real and both
  * {fake image, right text} and {real image, wrong text} as fake,
  *
- *   L_D = w_f * L(s_r, s_f) + w_w * L(s_r, s_w),   w_f = w_w = 0.5 by default
+ *   `L_D = w_f * L(s_r, s_f) + w_w * L(s_r, s_w)`,   `w_f = w_w = 0.5` by default
  *
  * where L is an adversarial discriminator loss (sigmoid cross-entropy by default). With cross-
  * entropy and the defaults this is Reed et al.'s
- * -log D(s_r) - (log(1 - D(s_w)) + log(1 - D(s_f))) / 2; the real term carries weight w_f + w_w.
+ * `-log D(s_r) - (log(1 - D(s_w)) + log(1 - D(s_f))) / 2`; the real term carries weight `w_f + w_w`.
  *
- * @param realRightLogits - s_r: D on real images with their own text, [batch] or [batch, 1]
- * @param fakeRightLogits - s_f: D on generated images with the text they were made from
- * @param realWrongLogits - s_w: D on real images with mismatched text
+ * @param realRightLogits - `s_r`: D on real images with their own text, [batch] or [batch, 1]
+ * @param fakeRightLogits - `s_f`: D on generated images with the text they were made from
+ * @param realWrongLogits - `s_w`: D on real images with mismatched text
  * @param options - the two weights and the underlying adversarial loss
  * @returns the scalar loss (owned by the caller)
  * @throws GanError `SHAPE_MISMATCH` for logits that are not one per example; `UNKNOWN_NAME` for an unknown loss name; `INVALID_ARGUMENT` for negative weights

@@ -36,8 +36,8 @@ export interface FeatureMatchingOptions {
  * Feature matching on discriminator features (Salimans et al. 2016, "Improved Techniques for
  * Training GANs", section 3.1): G matches the statistics of D's intermediate features on real data,
  *
- *   statistics: L = sum_l w_l * mean_k d(E_x f_l(x)_k, E_z f_l(G(z))_k)
- *   paired:     L = sum_l w_l * mean_{b,k} d(f_l(x_b)_k, f_l(G(z_b))_k)   (pix2pixHD's L_FM)
+ *   statistics: `L = sum_l w_l * mean_k d(E_x f_l(x)_k, E_z f_l(G(z))_k)`
+ *   paired:     `L = sum_l w_l * mean_{b,k} d(f_l(x_b)_k, f_l(G(z_b))_k)`   (pix2pixHD's `L_FM`)
  *
  * with d the squared (l2) or absolute (l1) difference. Compute the features with D frozen so only
  * G learns from it.

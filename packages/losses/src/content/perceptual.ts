@@ -56,7 +56,7 @@ function requireOptions<T extends object>(fn: string, options: T | undefined): T
  * "Perceptual Losses for Real-Time Style Transfer", eq. 2; SRGAN's VGG content loss, Ledig et
  * al. 2017, eq. 5):
  *
- *   L = sum_l w_l * mean_{b,i,j,c} d(phi_l(prediction), phi_l(target)),   d = squared (l2) or absolute (l1) difference
+ *   `L = sum_l w_l * mean_{b,i,j,c} d(phi_l(prediction), phi_l(target))`,   d = squared (l2) or absolute (l1) difference
  *
  * Each tap's distance is a mean over its elements, so weights compare across taps of different
  * sizes. Freeze the extractor (`encoder.setTrainable(false)`) unless it should learn.
@@ -100,7 +100,7 @@ export function perceptualLoss(
 /**
  * Gram matrices of feature maps (Gatys et al. 2016), normalised as in Johnson et al. 2016:
  *
- *   G[b, c, c'] = sum_{i,j} F[b, i, j, c] F[b, i, j, c'] / (H W C)
+ *   `G[b, c, c'] = sum_{i,j} F[b, i, j, c] F[b, i, j, c'] / (H W C)`
  *
  * @param features - feature maps [batch, height, width, channels]
  * @returns [batch, channels, channels] (owned by the caller)
@@ -128,7 +128,7 @@ export function gramMatrix(features: tf.Tensor): tf.Tensor3D {
  * Style loss (Gatys et al. 2016, "Image Style Transfer Using CNNs"; Johnson et al. 2016, eq. 3):
  * the squared Frobenius distance between Gram matrices of the extractor's taps,
  *
- *   L = sum_l w_l * mean_b ||G(phi_l(prediction)) - G(phi_l(target))||_F^2
+ *   `L = sum_l w_l * mean_b ||G(phi_l(prediction)) - G(phi_l(target))||_F^2`
  *
  * with {@link gramMatrix}'s 1/(HWC) normalisation. Taps must be [batch, h, w, c].
  *

@@ -8,7 +8,7 @@ import { checkFloat, checkOptions, checkRank, choiceOption } from '../internal/v
  */
 export interface TotalVariationOptions {
   /**
-   * `isotropic` (default): the gradient magnitude sqrt(sum_c dh^2 + dw^2), SRGAN's l_TV;
+   * `isotropic` (default): the gradient magnitude `sqrt(sum_c dh^2 + dw^2)`, SRGAN's `l_TV`;
    * `anisotropic`: |dh| + |dw| summed over channels; `squared`: dh^2 + dw^2 (beta = 2 of
    * Mahendran & Vedaldi 2015).
    */
@@ -16,12 +16,12 @@ export interface TotalVariationOptions {
 }
 
 /**
- * Total variation regularization, SRGAN's l_TV (Ledig et al. 2017, first version, eq. 7;
+ * Total variation regularization, SRGAN's `l_TV` (Ledig et al. 2017, first version, eq. 7;
  * Rudin et al. 1992), with forward differences dh = x[i+1, j] - x[i, j], dw = x[i, j+1] - x[i, j]:
  *
- *   isotropic:   L = mean_b 1/(H W) sum_{i<H-1, j<W-1} sqrt(sum_c dh^2 + dw^2 + 1e-12)
- *   anisotropic: L = mean_b 1/(H W) (sum |dh| + sum |dw|)       (sums over positions and channels)
- *   squared:     L = mean_b 1/(H W) (sum dh^2 + sum dw^2)
+ *   isotropic:   `L = mean_b 1/(H W) sum_{i<H-1, j<W-1} sqrt(sum_c dh^2 + dw^2 + 1e-12)`
+ *   anisotropic: `L = mean_b 1/(H W) (sum |dh| + sum |dw|)`       (sums over positions and channels)
+ *   squared:     `L = mean_b 1/(H W) (sum dh^2 + sum dw^2)`
  *
  * The 1/(HW) normalisation is SRGAN's 1/(r^2 W H), so the value is a per-pixel mean.
  *

@@ -26,7 +26,7 @@ export interface LatentDistanceOptions {
  * @category Latent regularization
  */
 export interface LipschitzHingeOptions {
-  /** k, the Lipschitz constant in ||G(z) - y|| <= k ||E(G(z)) - E(y)||. Default 1. */
+  /** k, the Lipschitz constant in `||G(z) - y|| <= k ||E(G(z)) - E(y)||`. Default 1. */
   k?: number;
   /** `l1` (default) or `l2`, used for both the image and the latent distance. */
   norm?: NormKind;
@@ -52,7 +52,7 @@ export interface LipschitzHingeInputs {
  * GANs via Latent Space Regularizations", arXiv 2001.08126): how far the encoder puts the
  * generated image from its ground truth,
  *
- *   L = mean_b ||E(y)_b - E(G(z))_b||,   the norm (L1 by default, or L2) taken per sample
+ *   `L = mean_b ||E(y)_b - E(G(z))_b||`,   the norm (L1 by default, or L2) taken per sample
  *
  * Norms are per sample over every non-batch axis (a sum of absolute values for L1, the
  * Euclidean length for L2), then averaged over the batch: the claims state the distance per
@@ -88,9 +88,9 @@ export function latentDistance(
 
 /**
  * The Lipschitz hinge of the latent-space-regularized supervised GAN (arXiv 2001.08126): the
- * encoder must keep ||G(z) - y|| <= k ||E(G(z)) - E(y)||, enforced per sample as
+ * encoder must keep `||G(z) - y|| <= k ||E(G(z)) - E(y)||`, enforced per sample as
  *
- *   L = mean_b relu(||G(z)_b - y_b|| - k ||E(G(z))_b - E(y)_b||)
+ *   `L = mean_b relu(||G(z)_b - y_b|| - k ||E(G(z))_b - E(y)_b||)`
  *
  * with per-sample norms (L1 by default, or L2) over every non-batch axis. Per sample, because
  * the condition holds for each pair (a batch-mean norm would let far-apart pairs pay for

@@ -30,7 +30,7 @@ export interface GradientPenaltyOptions {
   weight?: number;
   /** The gradient norm the critic is pulled towards. Default 1 (1-Lipschitz). */
   target?: number;
-  /** Penalise only norms above the target, max(0, ||g|| - target)^2 (Petzka et al. 2018). Default false. */
+  /** Penalise only norms above the target, `max(0, ||g|| - target)^2` (Petzka et al. 2018). Default false. */
   oneSided?: boolean;
   /** Seed of the random interpolation weights. Without one tfjs' unseeded generator is used (not reproducible). */
   seed?: number;
@@ -41,7 +41,7 @@ export interface GradientPenaltyOptions {
  * @category Regularizers
  */
 export interface R1Options {
-  /** gamma; the penalty is gamma / 2 * E||grad||^2. Default 10. */
+  /** gamma; the penalty is `gamma / 2 * E||grad||^2`. Default 10. */
   gamma?: number;
 }
 
@@ -74,8 +74,8 @@ function outputCheck(fn: string, batch: number) {
 
 /**
  * Random points on the straight lines between real and generated samples, the points where
- * WGAN-GP evaluates the critic's gradient: x_hat = eps * real + (1 - eps) * fake with one
- * eps ~ U[0, 1) per sample.
+ * WGAN-GP evaluates the critic's gradient: `x_hat = eps * real + (1 - eps) * fake` with one
+ * `eps ~ U[0, 1)` per sample.
  *
  * @param real - real samples [batch, ...]
  * @param fake - generated samples, same shape
@@ -106,10 +106,10 @@ export function randomInterpolates(real: tf.Tensor, fake: tf.Tensor, seed?: numb
 
 /**
  * The gradient penalty of WGAN-GP (Gulrajani et al. 2017, "Improved Training of Wasserstein
- * GANs", Algorithm 1), on random interpolates x_hat between real and generated samples:
+ * GANs", Algorithm 1), on random interpolates `x_hat` between real and generated samples:
  *
- *   GP = lambda * E[(||grad_x D(x_hat)||_2 - target)^2],       lambda = 10, target = 1 by default
- *   one-sided (Petzka et al. 2018): lambda * E[max(0, ||grad_x D(x_hat)||_2 - target)^2]
+ *   `GP = lambda * E[(||grad_x D(x_hat)||_2 - target)^2]`,       `lambda = 10`, `target = 1` by default
+ *   one-sided (Petzka et al. 2018): `lambda * E[max(0, ||grad_x D(x_hat)||_2 - target)^2]`
  *
  * The norm is per sample, over every non-batch axis. Add it to the critic's loss; it reaches
  * D's weights through a second-order gradient. Pass generated samples produced outside the tape
@@ -185,7 +185,7 @@ function squaredGradientPenalty(fn: string, critic: Critic, x: tf.Tensor, name: 
  * The R1 penalty (Mescheder et al. 2018, "Which Training Methods for GANs do actually
  * Converge?", eq. 9): the squared norm of D's gradient on real data,
  *
- *   R1 = gamma / 2 * E_real[||grad_x D(x)||_2^2],   gamma = 10 by default
+ *   `R1 = gamma / 2 * E_real[||grad_x D(x)||_2^2]`,   `gamma = 10` by default
  *
  * Add it to D's loss. Second-order gradients: the same supported layers and activations as
  * {@link gradientPenalty} (dense, conv2d, conv2dTranspose, leakyReLU, relu, ..., SpectralNormalization);
@@ -213,7 +213,7 @@ export function r1Penalty(critic: Critic, real: tf.Tensor, options?: R1Options):
 /**
  * The R2 penalty (Mescheder et al. 2018, eq. 10): R1's twin on generated data,
  *
- *   R2 = gamma / 2 * E_fake[||grad_x D(x)||_2^2]
+ *   `R2 = gamma / 2 * E_fake[||grad_x D(x)||_2^2]`
  *
  * Pass generated samples produced outside the tape (or with G frozen). Same second-order
  * support as {@link gradientPenalty}.

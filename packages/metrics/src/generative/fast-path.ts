@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Float64Features } from './features.js';
 
 /**
- * The least work, in multiply-adds of one matrix product (n_a * n_b * d), for which KID,
+ * The least work, in multiply-adds of one matrix product (`n_a * n_b * d`), for which KID,
  * precision/recall, density/coverage and `manifoldMetrics` switch by themselves (option
  * `exact` unset) from float64 JavaScript loops to float32 matrix products on the active tfjs
  * backend: 2^25, about 33.6 million, e.g. 512 x 512 vectors at d = 128 or 128 x 128 at d = 2048.
- * The product is n_real * n_fake * d for the manifold metrics and subsetSize^2 * d for KID.
+ * The product is `n_real * n_fake * d` for the manifold metrics and `subsetSize^2 * d` for KID.
  *
  * The switch happens only on a backend whose products are fast: any backend but tfjs' pure
  * JavaScript `cpu` one, or `cpu` with gankit's native kernels enabled

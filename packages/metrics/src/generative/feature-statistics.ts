@@ -53,7 +53,7 @@ const FORMAT = 'gankit/feature-statistics';
  *
  * Each batch is centred on its own mean (two passes over the batch), and its count, mean and
  * scatter matrix are merged into the running ones with Chan, Golub and LeVeque's parallel update
- * (M = M_a + M_b + delta delta^T n_a n_b / n), which avoids the cancellation of the one-pass
+ * (`M = M_a + M_b + delta delta^T n_a n_b / n`), which avoids the cancellation of the one-pass
  * "sum of x x^T minus n mean mean^T" formula. {@link FeatureStatistics.merge} uses the same
  * update, so statistics computed in pieces (e.g. in workers) combine exactly as if streamed.
  *
@@ -189,7 +189,7 @@ export class FeatureStatistics {
   /**
    * Accumulates a batch of feature vectors given as arrays (use {@link FeatureStatistics.addTensor}
    * for a tensor).
-   * @param features - rows of `dim` numbers, or a flat row-major array of n * dim numbers
+   * @param features - rows of `dim` numbers, or a flat row-major array of `n * dim` numbers
    * @returns this, for chaining
    * @throws GanError `SHAPE_MISMATCH` when a row's length or the flat length does not fit `dim`, `NON_FINITE` for NaN or infinity
    * @example

@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
  * A set of n feature vectors of one dimension d, as the generative metrics accept it:
  * - a `tf.Tensor2D` [n, d] (read with `await data()`, never disposed: the caller keeps it);
  * - rows, `number[][]` with n rows of d numbers;
- * - a flat row-major array with its dimension, `{ data, dim }` (`data.length` = n * d).
+ * - a flat row-major array with its dimension, `{ data, dim }` (`data.length = n * d`).
  *
  * The metrics copy the numbers into a float64 array before doing any arithmetic.
  * @category Generative metrics
@@ -17,7 +17,7 @@ export type FeatureInput = tf.Tensor2D | readonly (readonly number[])[] | FlatFe
  * @category Generative metrics
  */
 export interface FlatFeatures {
-  /** n * dim numbers, row-major. */
+  /** `n * dim` numbers, row-major. */
   readonly data: Float32Array | Float64Array | readonly number[];
   /** Length of each feature vector. */
   readonly dim: number;
@@ -75,7 +75,7 @@ export function copyRows(
  * Copies a flat row-major array into float64, checking its length and values.
  * @param fn - the calling function, for messages
  * @param name - the argument's name, for messages
- * @param values - n * dim numbers
+ * @param values - `n * dim` numbers
  * @param dim - the vector length
  * @returns the float64 copy
  * @throws GanError `SHAPE_MISMATCH` when the length is not a multiple of dim, `NON_FINITE` for NaN or infinity

@@ -14,8 +14,8 @@ export interface FrechetDistance {
    */
   value: number;
   /**
-   * How many eigenvalues, over both eigendecompositions (of C_a and of C_a^1/2 C_b C_a^1/2), were
-   * zero up to round-off (negative, or at most d * eps * the largest) and were set to exactly 0
+   * How many eigenvalues, over both eigendecompositions (of `C_a` and of `C_a^1/2 C_b C_a^1/2`), were
+   * zero up to round-off (negative, or at most `d * eps *` the largest) and were set to exactly 0
    * before taking square roots. Non-zero when there are fewer vectors than dimensions or the
    * features span a subspace, i.e. when a covariance is singular; worth reporting with the score.
    */
@@ -27,13 +27,13 @@ export interface FrechetDistance {
  * ("GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium") when the
  * features are Inception-v3 pool features:
  *
- *   d^2 = ||mu_a - mu_b||^2 + Tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2)
+ *   `d^2 = ||mu_a - mu_b||^2 + Tr(C_a + C_b - 2 (C_a^1/2 C_b C_a^1/2)^1/2)`
  *
  * The trace of the square root is computed with two symmetric eigendecompositions (ml-matrix),
- * never from the non-symmetric product C_a C_b: S = C_a^1/2 = V sqrt(L) V^T from C_a = V L V^T,
- * then M = S C_b S (symmetrized), whose eigenvalues are those of C_a C_b, and
- * Tr sqrt = sum sqrt(eig(M)). Eigenvalues that are zero up to round-off (negative, or at most
- * d * eps * the largest, numpy's rank tolerance) are set to 0 first, so singular covariances
+ * never from the non-symmetric product `C_a C_b`: `S = C_a^1/2 = V sqrt(L) V^T` from `C_a = V L V^T`,
+ * then `M = S C_b S` (symmetrized), whose eigenvalues are those of `C_a C_b`, and
+ * `Tr sqrt = sum sqrt(eig(M))`. Eigenvalues that are zero up to round-off (negative, or at most
+ * `d * eps *` the largest, numpy's rank tolerance) are set to 0 first, so singular covariances
  * (fewer vectors than dimensions, features in a subspace) add no sqrt(eps)-sized noise. It equals
  * pytorch-fid's `Tr sqrtm(C_a C_b)` (scipy.linalg.sqrtm, real part) to ~1e-11 relative on full-rank
  * covariances; on singular ones it matches a 50-digit evaluation of the formula to ~1e-12, where
@@ -122,8 +122,8 @@ export function frechetDistance(a: FeatureStatistics, b: FeatureStatistics): Fre
  * unbiased covariance to each, then {@link frechetDistance}. Tensors are read with
  * `await data()` and not disposed.
  *
- * @param a - [n_a, d] features or statistics (e.g. cached reference statistics of the real images)
- * @param b - [n_b, d] features or statistics
+ * @param a - `[n_a, d]` features or statistics (e.g. cached reference statistics of the real images)
+ * @param b - `[n_b, d]` features or statistics
  * @returns the distance and the number of clipped eigenvalues
  * @throws GanError `SHAPE_MISMATCH` when the dimensions differ or rows are ragged, `INVALID_ARGUMENT` for fewer than 2 vectors, `NON_FINITE` for NaN or infinity
  * @example

@@ -23,7 +23,7 @@ export interface InceptionScore {
 
 /**
  * Inception Score (Salimans et al. 2016, "Improved Techniques for Training GANs") from a
- * classifier's logits: per split, exp(mean over samples of KL(p(y|x) || p(y))), where p(y) is the
+ * classifier's logits: per split, `exp(mean over samples of KL(p(y|x) || p(y)))`, where p(y) is the
  * mean of p(y|x) over the split; then mean and standard deviation (ddof 0) over splits, as the
  * original OpenAI code and torch-fidelity's `isc_features_to_metric` compute it.
  *

@@ -25,7 +25,7 @@ export interface KernelInceptionDistanceOptions {
   subsets?: number;
   /**
    * Vectors per subset, drawn from each set without replacement. Default 1000, as torch-fidelity,
-   * capped at min(n_a, n_b) (torch-fidelity refuses instead; the result's `capped` says when it
+   * capped at `min(n_a, n_b)` (torch-fidelity refuses instead; the result's `capped` says when it
    * happened). At least 2.
    */
   subsetSize?: number;
@@ -39,7 +39,7 @@ export interface KernelInceptionDistanceOptions {
   indices?: { a: readonly (readonly number[])[]; b: readonly (readonly number[])[] };
   /**
    * true: always the float64 loops; false: always float32 products on the active tfjs backend.
-   * Unset (default): the float32 path when subsetSize^2 * d >= 2^25 on a backend with fast
+   * Unset (default): the float32 path when `subsetSize^2 * d >= 2^25` on a backend with fast
    * products (see `FAST_PATH_MIN_WORK`), the float64 one otherwise.
    */
   exact?: boolean;
@@ -66,11 +66,11 @@ export interface KernelInceptionDistance {
  * Kernel Inception Distance (Binkowski et al. 2018, "Demystifying MMD GANs"): the squared maximum
  * mean discrepancy between two feature sets under the polynomial kernel
  * k(x, y) = (x.y / d + 1)^3, estimated without bias and averaged over random subsets, exactly as
- * torch-fidelity's `kid_features_to_metric` (mmd_est 'unbiased'). For subsets X, Y of m vectors:
+ * torch-fidelity's `kid_features_to_metric` (`mmd_est 'unbiased'`). For subsets X, Y of m vectors:
  *
- *   MMD^2 = sum_{i != j} (k(x_i, x_j) + k(y_i, y_j)) / (m (m - 1)) - 2 sum_{i, j} k(x_i, y_j) / m^2
+ *   `MMD^2 = sum_{i != j} (k(x_i, x_j) + k(y_i, y_j)) / (m (m - 1)) - 2 sum_{i, j} k(x_i, y_j) / m^2`
  *
- * (the diagonals of K_XX and K_YY are dropped; K_XY is kept whole). Unlike FID it is unbiased, so
+ * (the diagonals of `K_XX` and `K_YY` are dropped; `K_XY` is kept whole). Unlike FID it is unbiased, so
  * it can be negative for two samples of one distribution; `std` is the spread over subsets with
  * ddof 0, as torch-fidelity reports it.
  *
@@ -85,8 +85,8 @@ export interface KernelInceptionDistance {
  * agreed with float64 to 5e-8 relative. `exact: true` forces float64, `exact: false` float32.
  * Tensors are read with `await data()` and not disposed; every tensor made here is.
  *
- * @param a - [n_a, d] features (e.g. of real images)
- * @param b - [n_b, d] features
+ * @param a - `[n_a, d]` features (e.g. of real images)
+ * @param b - `[n_b, d]` features
  * @param options - subsets, subset size, seed, or explicit subset indices; `exact`
  * @returns mean and std of MMD^2 over subsets, with the subset count and size used
  * @throws GanError `SHAPE_MISMATCH` when the dimensions differ or rows are ragged, `INVALID_ARGUMENT` for fewer than 2 vectors, bad options (`exact` not a boolean) or bad indices, `NON_FINITE` for NaN or infinity

@@ -82,15 +82,15 @@ export interface DensityCoverage {
  * the authors' code and torch-fidelity's `metric_prc`; duplicates count as neighbours at distance 0.
  *
  * Euclidean distances are computed in float64 from the differences (no cancellation), in blocks
- * of rows: O((n_r + n_f)^2 d) time and O((n_r + n_f) d) memory, fine for a few thousand vectors
+ * of rows: `O((n_r + n_f)^2 d)` time and `O((n_r + n_f) d)` memory, fine for a few thousand vectors
  * (measured on one core: 9 s for 1,000 + 1,000 at d = 2048, so about 4 minutes for 5,000 + 5,000).
- * Large inputs (n_r * n_f * d >= 2^25, `FAST_PATH_MIN_WORK`) on a backend with fast products
+ * Large inputs (`n_r * n_f * d >= 2^25`, `FAST_PATH_MIN_WORK`) on a backend with fast products
  * take float32 matrix products on the backend instead, as {@link manifoldMetrics} describes;
  * `exact: true` keeps float64. For precision/recall and density/coverage of one pair of sets,
  * {@link manifoldMetrics} shares the work. Tensors are read with `await data()` and not disposed.
  *
- * @param real - [n_r, d] features of real samples
- * @param fake - [n_f, d] features of generated samples
+ * @param real - `[n_r, d]` features of real samples
+ * @param fake - `[n_f, d]` features of generated samples
  * @param options - neighbourhood size k; `exact`
  * @returns precision, recall and k
  * @throws GanError `SHAPE_MISMATCH` when the dimensions differ or rows are ragged, `INVALID_ARGUMENT` when k is not an integer in [1, n - 1] for either set or `exact` is not a boolean, `NON_FINITE` for NaN or infinity
@@ -118,11 +118,11 @@ export async function precisionRecall(
 
 /**
  * Density and coverage (Naeem et al. 2020, "Reliable Fidelity and Diversity Metrics for Generative
- * Models"), built on balls around the real samples only, of radius NND_k(X_i), the distance to the
+ * Models"), built on balls around the real samples only, of radius `NND_k(X_i)`, the distance to the
  * k-th nearest real neighbour (the point itself not counted):
  *
- *   density = 1 / (k M) sum_j sum_i 1[Y_j in B(X_i, NND_k(X_i))]
- *   coverage = 1 / N sum_i 1[exists j: Y_j in B(X_i, NND_k(X_i))]
+ *   `density = 1 / (k M) sum_j sum_i 1[Y_j in B(X_i, NND_k(X_i))]`
+ *   `coverage = 1 / N sum_i 1[exists j: Y_j in B(X_i, NND_k(X_i))]`
  *
  * for N real samples X and M fake samples Y. As in the authors' `prdc` package, "in the ball" is a
  * distance strictly below the radius (<), so for a fake set equal to the real one each ball holds
@@ -202,9 +202,9 @@ export interface ManifoldMetrics {
  * functions take five). The float64 path also computes each real-real and fake-fake distance once
  * for both of its vectors.
  *
- * Large inputs (n_real * n_fake * d >= 2^25 multiply-adds, `FAST_PATH_MIN_WORK`) on a
+ * Large inputs (`n_real * n_fake * d >= 2^25` multiply-adds, `FAST_PATH_MIN_WORK`) on a
  * backend with fast products (anything but tfjs' pure-JavaScript `cpu`, or `cpu` with gankit's
- * native kernels) take the float32 path: squared distances ||x||^2 + ||y||^2 - 2 x.y with the
+ * native kernels) take the float32 path: squared distances `||x||^2 + ||y||^2 - 2 x.y` with the
  * products as float32 matrix products on the active backend, in blocks of at most 1024 rows (never
  * a whole n x n matrix), and the radii and counts in JavaScript; both sets are centred on the real
  * mean first, and round-off below 0 is clamped to 0. It can differ from the float64 path only
@@ -222,8 +222,8 @@ export interface ManifoldMetrics {
  * called separately), and the float32 path forced there 131 s. Tensors are read with
  * `await data()` and not disposed; every tensor made here is.
  *
- * @param real - [n_r, d] features of real samples
- * @param fake - [n_f, d] features of generated samples
+ * @param real - `[n_r, d]` features of real samples
+ * @param fake - `[n_f, d]` features of generated samples
  * @param options - neighbourhood sizes kPrecision (default 3) and kDensity (default 5); `exact`
  * @returns precision, recall, density and coverage, with both neighbourhood sizes
  * @throws GanError `SHAPE_MISMATCH` when the dimensions differ or rows are ragged, `INVALID_ARGUMENT` when a k is not an integer >= 1 with more real vectors than max(kPrecision, kDensity) and more fake ones than kPrecision, or `exact` is not a boolean, `NON_FINITE` for NaN or infinity

@@ -9,7 +9,7 @@ export interface ModeCoverageOptions {
   stdMultiple?: number;
   /**
    * A mode counts as captured when at least this many high-quality samples fall on it.
-   * Default 20% of a uniform share, max(1, 0.2 * n / modes): for 2,500 samples on 25 modes,
+   * Default 20% of a uniform share, `max(1, 0.2 * n / modes)`: for 2,500 samples on 25 modes,
    * the 20 of PacGAN (Lin et al. 2018).
    */
   minCount?: number;

@@ -8,7 +8,7 @@ import { dcganResolutionSteps } from './dcgan.js';
  * @category Architectures
  */
 export interface ConditionalGeneratorOptions {
-  /** Output height and width (s * 2^n, 3 <= s <= 7). */
+  /** Output height and width (`s * 2^n`, `3 <= s <= 7`). */
   imageSize: number;
   /** Output channels. */
   channels: number;

@@ -8,7 +8,7 @@ import { batchNorm, dcganInit } from './blocks.js';
  * @category Architectures
  */
 export interface DcganGeneratorOptions {
-  /** Output height and width; must be s * 2^n with 3 <= s <= 7 (e.g. 28, 32, 64). */
+  /** Output height and width; must be `s * 2^n` with `3 <= s <= 7` (e.g. 28, 32, 64). */
   imageSize: number;
   /** Output channels (1 grayscale, 3 RGB). */
   channels: number;
@@ -68,7 +68,7 @@ export function dcganResolutionSteps(fn: string, imageSize: number): { start: nu
 /**
  * The DCGAN generator (Radford, Metz & Chintala 2015): dense projection of z to a small
  * feature map, then stride-2 transposed convolutions with batch norm and ReLU, tanh output
- * in [-1, 1]. For 28x28x1 with baseWidth 64: dense(7*7*128) - BN - ReLU - convT(64) - BN - ReLU -
+ * in [-1, 1]. For 28x28x1 with baseWidth 64: `dense(7*7*128)` - BN - ReLU - convT(64) - BN - ReLU -
  * convT(1) - tanh.
  *
  * @param options - image size, channels, latent size, width, seed

@@ -80,7 +80,7 @@ export interface SrganDiscriminatorOptions {
  * the `DepthToSpace` gradient that `setupBackend` registers.
  *
  * @param options - scale, channels, width, depth, batch norm, seed
- * @returns a tf.LayersModel mapping [b, h, w, c] to [b, scale*h, scale*w, c]
+ * @returns a tf.LayersModel mapping `[b, h, w, c]` to `[b, scale*h, scale*w, c]`
  * @throws GanError `INVALID_ARGUMENT` for a scale other than 2 or 4 or non-positive sizes
  * @example
  * ```ts

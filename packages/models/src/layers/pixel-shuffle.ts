@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
  * @category Layers
  */
 export interface PixelShuffleOptions {
-  /** Upscaling factor r: [b, h, w, r*r*c] becomes [b, r*h, r*w, c]. */
+  /** Upscaling factor r: `[b, h, w, r*r*c]` becomes `[b, r*h, r*w, c]`. */
   factor: number;
   /** Layer name. */
   name?: string;
@@ -17,8 +17,8 @@ export interface PixelShuffleOptions {
  * Sub-pixel convolution's rearrangement (Shi et al. 2016, "Real-Time Single Image and Video
  * Super-Resolution Using an Efficient Sub-Pixel Convolutional Neural Network"), the upsampling
  * of SRGAN's generator: `depthToSpace` with block size r in NHWC, so channel
- * `(i * r + j) * c + k` of pixel (h, w) becomes channel k of pixel (r*h + i, r*w + j). Works for
- * any spatial size; the channels must be a multiple of r*r. It has no weights.
+ * `(i * r + j) * c + k` of pixel (h, w) becomes channel k of pixel `(r*h + i, r*w + j)`. Works for
+ * any spatial size; the channels must be a multiple of `r*r`. It has no weights.
  *
  * tfjs 4.22 registers no gradient for `DepthToSpace`; `setupBackend` (through
  * `registerTrainingKernels`) adds it, so train models holding this layer after setting up the

@@ -44,14 +44,14 @@ const TRANSPOSED = new Set(['Conv2DTranspose', 'Conv3DTranspose']);
  * Adversarial Networks") as a layer wrapper: the wrapped layer runs with its kernel divided by
  * an estimate of the kernel's largest singular value,
  *
- *   W_SN = W / sigma(W),   sigma(W) = u^T W v,
+ *   `W_SN = W / sigma(W)`,   `sigma(W) = u^T W v`,
  *
- * with W the kernel reshaped to a matrix [fan_in, units] (transposed convolutions: the output
+ * with W the kernel reshaped to a matrix `[fan_in, units]` (transposed convolutions: the output
  * channels as columns, like PyTorch's dim=1) and u, v from power iteration:
- * v = normalize(W u), u = normalize(W^T v), one step per training call. u and v are constants
+ * `v = normalize(W u)`, `u = normalize(W^T v)`, one step per training call. u and v are constants
  * for the gradient (as in the paper). u is a non-trainable weight of this layer, so it is saved
  * and restored with the model's weights (model.json / weights.bin) and training resumes with
- * the same estimate. Outside training, sigma = ||W u|| from the saved u, without an update.
+ * the same estimate. Outside training, `sigma = ||W u||` from the saved u, without an update.
  *
  * Works with second-order gradients (gradient penalty, R1) on the cpu and wasm backends.
  * Registered for serialization as `gankit>SpectralNormalization`.

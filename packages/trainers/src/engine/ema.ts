@@ -4,7 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 
 /**
  * An exponential moving average of a network's weights (all of them: kernels, biases and
- * batch-norm statistics), shadow_t = decay * shadow_{t-1} + (1 - decay) * w_t, used for
+ * batch-norm statistics), `shadow_t = decay * shadow_{t-1} + (1 - decay) * w_t`, used for
  * sampling because it smooths the oscillations of adversarial training (Yazici et al. 2019).
  * @category Engine
  */

@@ -35,15 +35,15 @@ export interface LatentRegularizedStrategyOptions {
    * back-propagates through it to G.
    */
   encoder: tfl.LayersModel | Encoder;
-  /** mu1, weight of G's pixel term ||y - G(z)||. Default 1. */
+  /** mu1, weight of G's pixel term `||y - G(z)||`. Default 1. */
   pixelWeight?: number;
-  /** mu2, weight of G's latent term ||E(y) - E(G(z))||. Default 1. */
+  /** mu2, weight of G's latent term `||E(y) - E(G(z))||`. Default 1. */
   latentWeight?: number;
-  /** k of the Lipschitz condition ||G(z) - y|| <= k ||E(G(z)) - E(y)||. Default 1. */
+  /** k of the Lipschitz condition `||G(z) - y|| <= k ||E(G(z)) - E(y)||`. Default 1. */
   lipschitzK?: number;
   /**
    * lambda, weight of E's Lipschitz hinge. Default 10. Where the hinge is active E's gradient
-   * is (1 - lambda * k) times that of the latent distance, so lambda * k must exceed 1 for the
+   * is `(1 - lambda * k)` times that of the latent distance, so `lambda * k` must exceed 1 for the
    * hinge to push codes apart (at exactly 1 E does not move).
    */
   lipschitzWeight?: number;
@@ -127,10 +127,10 @@ function perElement(x: tf.Tensor, norm: 'l1' | 'l2'): tf.Tensor {
  * Regularizations", arXiv 2001.08126). Three networks, updated in this order every step:
  *
  * - D: the adversarial loss on y (real) against G(z) (fake).
- * - E: minimises ||E(y) - E(G(z))|| + lambda * relu(||G(z) - y|| - k ||E(G(z)) - E(y)||); the
- *   hinge enforces the Lipschitz condition ||G(z) - y|| <= k ||E(G(z)) - E(y)|| and keeps E
+ * - E: minimises `||E(y) - E(G(z))|| + lambda * relu(||G(z) - y|| - k ||E(G(z)) - E(y)||)`; the
+ *   hinge enforces the Lipschitz condition `||G(z) - y|| <= k ||E(G(z)) - E(y)||` and keeps E
  *   from collapsing to a constant.
- * - G: w_adv * l_adv(D(G(z))) + mu1 ||y - G(z)|| + mu2 ||E(y) - E(G(z))|| (+ an optional perceptual term).
+ * - G: `w_adv * l_adv(D(G(z))) + mu1 ||y - G(z)|| + mu2 ||E(y) - E(G(z))||` (+ an optional perceptual term).
  *
  * Norms are per sample (L1 by default) and divided by the number of elements (mean absolute
  * value for L1, root mean square for L2), so the weights do not depend on image size; k

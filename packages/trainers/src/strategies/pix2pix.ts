@@ -32,8 +32,8 @@ export interface Pix2pixStrategyOptions {
  * Networks"): G maps A to B; the conditional PatchGAN D sees the pair (A, B) and classifies
  * each patch as real or fake:
  *
- *   L_D = (1/2) [ l(D(A, B), real) + l(D(A, G(A)), fake) ]      (halved, as in the paper)
- *   L_G = l_adv(D(A, G(A))) + lambda * ||B - G(A)||_1
+ *   `L_D = (1/2) [ l(D(A, B), real) + l(D(A, G(A)), fake) ]`      (halved, as in the paper)
+ *   `L_G = l_adv(D(A, G(A))) + lambda * ||B - G(A)||_1`
  *
  * G's dropout is its noise source (active in training); `SeededDropout` layers (as in
  * `unetGenerator`) are reseeded from the run's random stream every step, so runs resume exactly. Losses logged: `d_loss`, `g_loss`,

@@ -36,12 +36,12 @@ type DeprecatedPixelLossName = 'mse';
  * @category Strategies
  */
 export interface SrganStrategyOptions {
-  /** G: low-resolution [b, h, w, c] -> high-resolution [b, s*h, s*w, c] (e.g. `srresnetGenerator`). */
+  /** G: low-resolution `[b, h, w, c]` -> high-resolution `[b, s*h, s*w, c]` (e.g. `srresnetGenerator`). */
   generator: tfl.LayersModel;
   /** D: high-resolution images -> [b, 1] logits. Omit to train SRResNet (content loss only). */
   discriminator?: tfl.LayersModel;
   /**
-   * G's content term l_content(G(x_LR), x_HR): a pixel loss by name (`l2`, the default, or
+   * G's content term `l_content(G(x_LR), x_HR)`: a pixel loss by name (`l2`, the default, or
    * `l1`), a content loss function `(prediction, target) => tf.Scalar` (the `ContentLoss` type
    * of `@gankit/losses`, e.g. `resolveLoss('charbonnier', 'content')`), or a perceptual term
    * `{ kind: 'perceptual', extractor, layers?, scale? }`: the distance of an encoder's feature
@@ -71,9 +71,9 @@ export interface SrganStrategyOptions {
  * SRGAN (Ledig et al. 2017, "Photo-Realistic Single Image Super-Resolution Using a Generative
  * Adversarial Network"): G minimises the perceptual loss
  *
- *   l_SR = l_content(G(x_LR), x_HR) + 1e-3 * l_adv(D(G(x_LR))) + w_TV * TV(G(x_LR))
+ *   `l_SR = l_content(G(x_LR), x_HR) + 1e-3 * l_adv(D(G(x_LR))) + w_TV * TV(G(x_LR))`
  *
- * with l_content a pixel MSE (SRGAN-MSE) or the distance of feature maps (SRGAN-VGG), and D
+ * with `l_content` a pixel MSE (SRGAN-MSE) or the distance of feature maps (SRGAN-VGG), and D
  * learns HR images against G's outputs. Without a discriminator it is SRResNet: G trained on
  * the content loss alone. `pretrainSteps` first trains G on MSE only, as the paper
  * initialises SRGAN from SRResNet. Losses logged: `g_loss`, `g_content`, `g_adv`, `g_tv`, `d_loss`.
