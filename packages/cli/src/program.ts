@@ -159,7 +159,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--run <dir>', 'run folder')
     .option(
       '--model <name>',
-      `a pretrained zoo model instead of a run (${listZooModels().join(', ') || 'none installed'})`,
+      `a pretrained zoo model instead of a run (${listZooModels('sampler').join(', ') || 'none installed'})`,
     )
     .option('--n <count>', 'number of samples', int(1), 64)
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
@@ -193,7 +193,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--run <dir>', 'run folder of a super-resolution preset')
     .option(
       '--model <name>',
-      `a pretrained zoo upscaler instead of a run (${listZooModels().join(', ') || 'none installed'})`,
+      `a pretrained zoo upscaler instead of a run (${listZooModels('upscaler').join(', ') || 'none installed'})`,
     )
     .option('--out <file>', 'PNG to write (default <image>.x<scale>.png beside the input)')
     .option('--tile <px>', 'tile side in input pixels', int(8), 128)

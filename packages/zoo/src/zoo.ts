@@ -61,20 +61,35 @@ function modelsRoot(): string {
 }
 
 /**
+ * @param kind - only generators that sample from latents (`sampler`) or only upscalers (`upscaler`); default all
  * @returns the names of the pretrained models shipped with the package
  * @example
  * ```ts
  * import { listZooModels } from '@gankit/zoo';
  * console.log(listZooModels()); // e.g. ['dcgan-fashion', 'srresnet-x4']
+ * console.log(listZooModels('upscaler')); // e.g. ['srresnet-x4']
  * ```
  * @category Zoo
  */
-export function listZooModels(): string[] {
+export function listZooModels(kind?: 'sampler' | 'upscaler'): string[] {
   const root = modelsRoot();
-  return readdirSync(root, { withFileTypes: true })
+  const names = readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'card.json')))
     .map((e) => e.name)
     .sort();
+  if (kind === undefined) return names;
+  return names.filter((n) => takesImages(n) === (kind === 'upscaler'));
+}
+
+/** Whether a zoo model's first input is an image batch (an upscaler) rather than latents. */
+function takesImages(name: string): boolean {
+  const json = JSON.parse(readFileSync(join(modelsRoot(), name, 'generator', 'model.json'), 'utf8')) as {
+    modelTopology: {
+      config: { layers: { class_name: string; config: { batch_input_shape?: unknown[] } }[] };
+    };
+  };
+  const input = json.modelTopology.config.layers.find((l) => l.class_name === 'InputLayer');
+  return input?.config.batch_input_shape?.length === 4;
 }
 
 /**

@@ -37,6 +37,17 @@ describe('float16 weights', () => {
 });
 
 describe('the zoo', () => {
+  it('lists samplers and upscalers apart, as their families say', () => {
+    const all = listZooModels();
+    const samplers = listZooModels('sampler');
+    const upscalers = listZooModels('upscaler');
+    expect([...samplers, ...upscalers].sort()).toEqual(all);
+    for (const n of all)
+      expect(upscalers.includes(n)).toBe(getFamily(zooModelCard(n).family).upscales ?? false);
+    expect(samplers).toContain('dcgan-fashion');
+    expect(upscalers).toContain('srresnet-x4');
+  });
+
   it('names an unknown model and lists the known ones', () => {
     expect(() => zooModelDir('nope')).toThrow(/unknown zoo model 'nope'; zoo models: /);
   });
