@@ -99,7 +99,7 @@ const card: ModelCard = {
   },
   golden: {
     input: input.description,
-    seed: 0,
+    seed: 1,
     indices,
     values: indices.map((i) => Math.round(flat[i]! * 1e6) / 1e6),
   },
