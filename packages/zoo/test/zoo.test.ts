@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { float32ToFloat16 } from '../scripts/float16.js';
 import { goldenInput } from '../src/golden.js';
 import { listZooModels, loadZooModel, zooModelCard, zooModelDir } from '../src/index.js';
+import { superResolutionTable } from '../src/sr-table.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -91,4 +92,19 @@ describe('the zoo', () => {
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+});
+
+describe('docs/super-resolution.md', () => {
+  it("holds the table generated from the zoo upscalers' cards", () => {
+    const doc = readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'docs', 'super-resolution.md'),
+      'utf8',
+    );
+    const table = doc.slice(
+      doc.indexOf('<!-- zoo-table:start -->') + '<!-- zoo-table:start -->'.length + 1,
+      doc.indexOf('<!-- zoo-table:end -->'),
+    );
+    expect(table, 'run packages/zoo/scripts/sr-table.ts --write').toBe(superResolutionTable());
+    expect(table).toContain('`srresnet-x4`');
+  });
 });
