@@ -165,6 +165,11 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
     .requiredOption('--out <file>', 'PNG to write')
     .option('--class <k>', 'class-conditional runs: only class K (default: one row per class)', int(0))
+    .option(
+      '--from-level <k>',
+      'coarse-to-fine runs (lapgan): per row one coarse start (levels below K), then 8 refinements redrawn from level K up',
+      int(1),
+    )
     .option('--threads <n>', THREADS_HELP, int(1))
     .option(
       '--backend <name>',
@@ -180,9 +185,9 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .addHelpText(
       'after',
       examples(
-        'gankit sample --run runs/dcgan-fashion --out grid.png',
         'gankit sample --run runs/dcgan-fashion --n 16 --seed 1 --out grid.png',
         'gankit sample --run runs/cgan-fashion --class 3 --n 16 --out dresses.png',
+        'gankit sample --run runs/lapgan-fashion --from-level 1 --n 48 --out refinements.png',
       ),
     );
 

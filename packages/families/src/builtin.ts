@@ -2,6 +2,7 @@ import { cganFamily } from './cgan/index.js';
 import { dcganFamily } from './dcgan/index.js';
 import type { FamilyDefinition } from './family.js';
 import { ganFamily } from './gan/index.js';
+import { lapganFamily } from './lapgan/index.js';
 import { lsrganFamily } from './lsrgan/index.js';
 import { pix2pixFamily } from './pix2pix/index.js';
 import { defineFamily } from './registry.js';
@@ -13,6 +14,7 @@ export const BUILTIN_FAMILIES = [
   dcganFamily,
   cganFamily,
   ganFamily,
+  lapganFamily,
   srresnetFamily,
   srganFamily,
   lsrganFamily,

@@ -34,6 +34,11 @@ export interface SampleOptions {
   out: string;
   /** Class-conditional families: draw every sample of this class. */
   classIndex?: number;
+  /**
+   * Coarse-to-fine families (LAPGAN): keep the levels below this one fixed per row and redraw
+   * the rest, so each row shows several refinements of one coarse start.
+   */
+  fromLevel?: number;
 }
 
 /** Options of a family's `evaluate` hook (`gankit eval`). @category Families */
@@ -83,4 +88,6 @@ export interface FamilyDefinition<C extends RunConfig = RunConfig> {
   readonly classConditional?: boolean;
   /** Whether the generator maps an image to a larger image (`gankit upscale` applies). */
   readonly upscales?: boolean;
+  /** Whether samples grow coarse to fine through levels (`gankit sample --from-level K` applies). */
+  readonly coarseToFine?: boolean;
 }

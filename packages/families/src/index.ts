@@ -23,6 +23,8 @@ export { dcganConfigSchema, dcganFamily } from './dcgan/index.js';
 export type { EvaluateOptions, FamilyDefinition, FamilyParts, Log, SampleOptions } from './family.js';
 export type { GanConfig } from './gan/index.js';
 export { ganConfigSchema, ganFamily } from './gan/index.js';
+export type { LapganConfig } from './lapgan/index.js';
+export { lapganConfigSchema, lapganFamily } from './lapgan/index.js';
 export type { LsrganConfig } from './lsrgan/index.js';
 export { lsrganConfigSchema, lsrganFamily } from './lsrgan/index.js';
 export type { Pix2pixConfig } from './pix2pix/index.js';

@@ -1,7 +1,7 @@
 /**
  * Generator and discriminator architectures (MLP, DCGAN, conditional, SRResNet/SRGAN,
- * U-Net/PatchGAN) and the custom layers they use (spectral normalization, pixel shuffle,
- * resize, seeded dropout). Pure tfjs-layers: runs in Node and in the browser.
+ * U-Net/PatchGAN, LAPGAN's levels), the custom layers they use (spectral normalization, pixel
+ * shuffle, resize, seeded dropout) and Laplacian-pyramid operators. Pure tfjs-layers: runs in Node and in the browser.
  * @packageDocumentation
  */
 
@@ -14,6 +14,20 @@ export type { DcganDiscriminatorOptions, DcganGeneratorOptions } from './archite
 export { dcganDiscriminator, dcganGenerator } from './architectures/dcgan.js';
 export type { PatchganDiscriminatorOptions, UnetGeneratorOptions } from './architectures/image-to-image.js';
 export { patchganDiscriminator, unetGenerator } from './architectures/image-to-image.js';
+export type {
+  LapganCoarseDiscriminatorOptions,
+  LapganCoarseGeneratorOptions,
+  LapganConvOptions,
+  LapganLevelOptions,
+  LapganSamplerOptions,
+} from './architectures/lapgan.js';
+export {
+  lapganCoarseDiscriminator,
+  lapganCoarseGenerator,
+  lapganLevelDiscriminator,
+  lapganLevelGenerator,
+  lapganSampler,
+} from './architectures/lapgan.js';
 export type { MlpDiscriminatorOptions, MlpGeneratorOptions } from './architectures/mlp.js';
 export { mlpDiscriminator, mlpGenerator } from './architectures/mlp.js';
 export type {
@@ -29,3 +43,11 @@ export type { SeededDropoutOptions } from './layers/seeded-dropout.js';
 export { reseedDropout, SeededDropout, seededDropout } from './layers/seeded-dropout.js';
 export type { SpectralNormalizationOptions } from './layers/spectral-norm.js';
 export { SpectralNormalization, spectralNormalization } from './layers/spectral-norm.js';
+export { LatentSlice, PyramidUpsample } from './pyramid/layers.js';
+export {
+  gaussianDownsample,
+  gaussianUpsample,
+  laplacianPyramid,
+  PYRAMID_KERNEL,
+  reconstructPyramid,
+} from './pyramid/pyramid.js';

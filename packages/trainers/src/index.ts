@@ -40,6 +40,8 @@ export type {
 export { adversarialStrategy, dcganStrategy } from './strategies/adversarial.js';
 export type { ConditionalStrategy, ConditionalStrategyOptions } from './strategies/conditional.js';
 export { conditionalStrategy, gridLabels } from './strategies/conditional.js';
+export type { LapganLevel, LapganStrategy, LapganStrategyOptions } from './strategies/lapgan.js';
+export { lapganStrategy } from './strategies/lapgan.js';
 export type { LatentRegularizedStrategyOptions } from './strategies/latent-regularized.js';
 export { latentRegularizedStrategy } from './strategies/latent-regularized.js';
 export type { PairedBatch } from './strategies/paired.js';

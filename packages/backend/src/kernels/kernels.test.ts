@@ -210,6 +210,59 @@ for (const [shape, numOrSizeSplits, axis] of [
   );
 }
 
+// Concat: channel concats of thin inputs (noise planes, label maps), leading and middle axes, int32
+for (const [shapes, axis] of [
+  [
+    [
+      [4, 8, 8, 1],
+      [4, 8, 8, 1],
+      [4, 8, 8, 3],
+    ],
+    3,
+  ],
+  [
+    [
+      [2, 5, 5, 12],
+      [2, 5, 5, 4],
+    ],
+    -1,
+  ],
+  [
+    [
+      [3, 4],
+      [5, 4],
+    ],
+    0,
+  ],
+  [
+    [
+      [2, 3, 4],
+      [2, 1, 4],
+      [2, 0, 4],
+    ],
+    1,
+  ],
+] as Array<[number[][], number]>) {
+  CALLS.push(
+    call(
+      'Concat',
+      `${shapes.map((sh) => `[${sh}]`).join(' + ')} axis ${axis}`,
+      { list: shapes.map((sh, i) => seeded(sh, 60 + i)) },
+      { axis },
+    ),
+  );
+}
+CALLS.push(
+  call(
+    'Concat',
+    'int32 axis 1',
+    {
+      list: [ints([1, 2, 3, 4], [2, 2]), ints([5, 6], [2, 1])],
+    },
+    { axis: 1 },
+  ),
+);
+
 // Nearest-neighbour resize and its gradient; 2x2 average pooling's gradient
 for (const [h, w, outH, outW] of [
   [5, 7, 10, 14],

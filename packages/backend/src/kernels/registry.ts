@@ -22,7 +22,7 @@ import {
   createResizeNearestNeighborGrad,
 } from './resize-pool.js';
 import { createUnsortedSegmentSum } from './segment-sum.js';
-import { createSlice, createSplitV } from './slice.js';
+import { createConcat, createSlice, createSplitV } from './slice.js';
 
 /**
  * The tfjs backends gankit registers training kernels for.
@@ -199,6 +199,13 @@ const WASM_SPECS: readonly KernelSpec[] = [
     reason:
       "tfjs-wasm's Slice copies the whole input out of the heap first (GC pressure: 10-20 ms medians on MB-sized tensors)",
     create: (b, original) => original && createSlice(b, original),
+  },
+  {
+    kernelName: 'Concat',
+    backend: 'wasm',
+    reason:
+      "tfjs-wasm's copies every input out of the heap, then one set() per outer index and input (~10 ms for a [64, 32, 32, 2] channel concat)",
+    create: (b, original) => original && createConcat(b, original),
   },
   {
     kernelName: 'SplitV',

@@ -1,14 +1,13 @@
 import { GanError } from '@gankit/core';
 import { saveImageGrid } from '@gankit/data';
-import { loadFashionClassifier } from '@gankit/encoders';
-import { classFidelity } from '@gankit/metrics';
 import { conditionalDiscriminator, conditionalGenerator } from '@gankit/models';
 import { conditionalStrategy, datasetBatchSource, gridLabels } from '@gankit/trainers';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { commonConfigShape, positiveInt } from '../config.js';
 import { imageModelShape } from '../dcgan/index.js';
-import type { FamilyDefinition, Log } from '../family.js';
+import type { FamilyDefinition } from '../family.js';
+import { classFidelityOf, FIDELITY_PER_CLASS } from '../shared/class-fidelity.js';
 import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
 import {
   endOfRunImageMetrics,
@@ -62,26 +61,6 @@ const cganFashion: CganConfig = {
   output: { progressEvery: 50, sampleEvery: 250, checkpointEvery: 500, sampleCount: 100 },
   backend: 'auto',
 };
-
-/** Samples per class judged by the shipped classifier at the end of a run. */
-const FIDELITY_PER_CLASS = 100;
-
-/** Class fidelity of conditional samples (one block of rows per class) by the shipped classifier; disposes `images`. */
-async function classFidelityOf(images: tf.Tensor4D, numClasses: number, log: Log) {
-  const classifier = await loadFashionClassifier();
-  try {
-    const r = await classFidelity(classifier, images, gridLabels(images.shape[0], numClasses), {
-      numClasses,
-    });
-    log(
-      `class fidelity: ${(100 * r.accuracy).toFixed(1)}% of samples classified as their requested class (per class: ${r.perClass.map((a) => (100 * a).toFixed(0)).join(' ')})`,
-    );
-    return { classFidelity: r };
-  } finally {
-    images.dispose();
-    classifier.dispose();
-  }
-}
 
 /**
  * Conditional GAN (Mirza & Osindero 2014): the class label fed to G and D (concatenated

@@ -44,6 +44,8 @@ export interface SampleRunOptions extends UseOptions {
   out: string;
   /** Class-conditional runs: every sample of this class (default: one row per class). */
   classIndex?: number;
+  /** Coarse-to-fine runs (LAPGAN): rows of refinements of one coarse start, redrawn from this level up. */
+  fromLevel?: number;
 }
 
 /**
@@ -72,6 +74,12 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
       `sample: --class applies to class-conditional runs; ${runDir} is a '${config.family}' run (preset ${config.preset})`,
     );
   }
+  if (options.fromLevel !== undefined && !family.coarseToFine) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `sample: --from-level applies to coarse-to-fine runs (lapgan); ${runDir} is a '${config.family}' run (preset ${config.preset})`,
+    );
+  }
   const generator = await loadRunGenerator(dir, 'sample', options);
   const out = path.resolve(options.out);
   try {
@@ -80,6 +88,7 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
       seed: options.seed,
       out,
       ...(options.classIndex === undefined ? {} : { classIndex: options.classIndex }),
+      ...(options.fromLevel === undefined ? {} : { fromLevel: options.fromLevel }),
     });
   } finally {
     generator.dispose();

@@ -7,6 +7,10 @@ import { cnnEncoder } from '@gankit/encoders';
 import {
   conditionalDiscriminator,
   conditionalGenerator,
+  lapganCoarseDiscriminator,
+  lapganCoarseGenerator,
+  lapganLevelDiscriminator,
+  lapganLevelGenerator,
   mlpDiscriminator,
   mlpGenerator,
 } from '@gankit/models';
@@ -18,6 +22,7 @@ import { Trainer } from '../engine/trainer.js';
 import type { BatchSource, Strategy } from '../engine/types.js';
 import { adversarialStrategy, dcganStrategy } from './adversarial.js';
 import { conditionalStrategy, gridLabels } from './conditional.js';
+import { lapganStrategy } from './lapgan.js';
 import { latentRegularizedStrategy } from './latent-regularized.js';
 import type { PairedBatch } from './paired.js';
 import { pix2pixStrategy } from './pix2pix.js';
@@ -231,6 +236,57 @@ const families: Family[] = [
     data: () => pairedSyntheticSource([8, 8, 1], 2, 4),
     sampleShape: [3, 8, 8, 1],
   },
+  ...([undefined, 3] as const).map((numClasses) => ({
+    name: `lapgan (3 levels${numClasses ? ', conditional' : ''})`,
+    make: (seed: number) => {
+      const c = numClasses ? { numClasses } : {};
+      return lapganStrategy({
+        levels: [
+          {
+            generator: lapganCoarseGenerator({
+              size: 4,
+              channels: 1,
+              latentDim: 4,
+              hidden: [8],
+              name: 'g0',
+              seed,
+              ...c,
+            }),
+            discriminator: lapganCoarseDiscriminator({
+              size: 4,
+              channels: 1,
+              hidden: [8],
+              name: 'd0',
+              seed: seed + 1,
+              ...c,
+            }),
+          },
+          ...[8, 16].map((size, i) => ({
+            generator: lapganLevelGenerator({
+              size,
+              channels: 1,
+              width: 2,
+              name: `g${i + 1}`,
+              seed: seed + 2 * i + 2,
+              ...c,
+            }),
+            discriminator: lapganLevelDiscriminator({
+              size,
+              channels: 1,
+              width: 2,
+              name: `d${i + 1}`,
+              seed: seed + 2 * i + 3,
+              ...c,
+            }),
+          })),
+        ],
+        crop: 2,
+        ...c,
+      });
+    },
+    data: () => syntheticSource([16, 16, 1], 4, numClasses ?? 0),
+    sampleShape: [3, 12, 12, 1],
+  })),
   {
     name: 'pix2pix',
     make: (seed: number) => {
