@@ -11,7 +11,8 @@ export type GanErrorCode =
   | 'INVALID_DATA'
   | 'BACKEND_UNAVAILABLE'
   | 'UNSUPPORTED'
-  | 'NON_FINITE';
+  | 'NON_FINITE'
+  | 'RUN_IN_USE';
 
 /**
  * The one error class gankit throws. The message names the function and the argument,

@@ -4,6 +4,7 @@ import { GanError } from '@gankit/core';
 import { writeFileAtomic } from '@gankit/data';
 import type { RunConfig } from '../config.js';
 import { parseRunConfig } from '../registry.js';
+import { LOCK_FILE } from './lock.js';
 
 /** The files of a run folder. @category Runs */
 export const runPaths = (runDir: string) => ({
@@ -16,19 +17,33 @@ export const runPaths = (runDir: string) => ({
 });
 
 /**
- * Refuses to start a new run in a folder that already holds one, so nothing is overwritten.
+ * Refuses to start a new run in a folder that already holds one, or that holds anything else,
+ * so nothing is overwritten.
  * @throws GanError `INVALID_ARGUMENT` naming the folder and what to do instead
  */
 export async function assertFreshRunDir(runDir: string): Promise<void> {
+  let entries: string[];
   try {
-    await fs.access(runPaths(runDir).config);
-  } catch {
-    return;
+    entries = await fs.readdir(runDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new GanError('IO_ERROR', `train: cannot use ${runDir} as a run folder: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
-  throw new GanError(
-    'INVALID_ARGUMENT',
-    `train: ${runDir} already holds a run (config.json); continue it with 'gankit resume ${runDir}' or pick another --out`,
-  );
+  if (entries.includes('config.json')) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `train: ${runDir} already holds a run (config.json); continue it with 'gankit resume ${runDir}' or pick another --out`,
+    );
+  }
+  const others = entries.filter((e) => e !== LOCK_FILE);
+  if (others.length > 0) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `train: ${runDir} is not empty and not a gankit run (it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}); pick a new or empty folder for --out`,
+    );
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type BackendChoice, formatBackendReport, setupBackend } from '@gankit/backend';
 import { GanError } from '@gankit/core';
@@ -14,6 +15,7 @@ import {
 import { applyOverride, type RunConfig } from '../config.js';
 import type { FamilyParts, Log } from '../family.js';
 import { getFamily, getPreset, parseRunConfig } from '../registry.js';
+import { acquireRunLock, type RunLock } from './lock.js';
 import { monitorCallback } from './monitor.js';
 import { assertFreshRunDir, nextFreeRunDir, readRunConfig, runPaths, writeRunConfig } from './run-dir.js';
 
@@ -194,7 +196,8 @@ export interface TrainOptions extends RunOptions {
  * @param config - a validated config (see {@link presetConfig})
  * @param options - run folder, log, threads
  * @returns where it went and the end-of-run numbers
- * @throws GanError `INVALID_ARGUMENT` when the folder already holds a run
+ * @throws GanError `INVALID_ARGUMENT` when the folder already holds a run or other files;
+ *   `RUN_IN_USE` when another process is starting a run in it
  * @example
  * ```ts
  * import { presetConfig, train } from '@gankit/families';
@@ -206,16 +209,31 @@ export interface TrainOptions extends RunOptions {
  */
 export async function train(config: RunConfig, options: TrainOptions = {}): Promise<RunResult> {
   const log = options.log ?? (() => {});
-  const runDir = options.out
-    ? path.resolve(options.out)
-    : await nextFreeRunDir(path.resolve('runs', config.preset));
-  await assertFreshRunDir(runDir);
-  const run = await createRun(config, runDir, options);
-  await writeRunConfig(runDir, config);
-  log(
-    `run: ${runDir} (${config.preset}, ${config.training.steps} steps of batch ${config.training.batchSize})`,
-  );
-  return fitRun(run, log);
+  const base = path.resolve('runs', config.preset);
+  // without --out, a folder another process took a moment ago makes us move on to the next one
+  for (;;) {
+    const runDir = options.out ? path.resolve(options.out) : await nextFreeRunDir(base);
+    await assertFreshRunDir(runDir);
+    await fs.mkdir(runDir, { recursive: true });
+    let lock: RunLock;
+    try {
+      lock = acquireRunLock(runDir, 'train', log);
+    } catch (e) {
+      if (!options.out && e instanceof GanError && e.code === 'RUN_IN_USE') continue;
+      throw e;
+    }
+    try {
+      await assertFreshRunDir(runDir);
+      const run = await createRun(config, runDir, options);
+      await writeRunConfig(runDir, config);
+      log(
+        `run: ${runDir} (${config.preset}, ${config.training.steps} steps of batch ${config.training.batchSize})`,
+      );
+      return await fitRun(run, log);
+    } finally {
+      lock.release();
+    }
+  }
 }
 
 /** Options of {@link resume}. @category Runs */
@@ -230,29 +248,33 @@ export interface ResumeOptions extends RunOptions {
  * @param runDir - the run folder
  * @param options - more steps, log, threads
  * @returns the result, or `undefined` when the run is already at its target step
- * @throws GanError `IO_ERROR` when the run has no checkpoint yet
+ * @throws GanError `RUN_IN_USE` when another process trains the run now
  * @category Runs
  */
 export async function resume(runDir: string, options: ResumeOptions = {}): Promise<RunResult | undefined> {
   const log = options.log ?? (() => {});
   const dir = path.resolve(runDir);
   const config = await readRunConfig(dir);
-  const run = await createRun(config, dir, options);
-  const step = await run.trainer.restore();
-  if (step === undefined) {
-    disposeRun(run);
-    throw new GanError(
-      'IO_ERROR',
-      `resume: ${dir} has no checkpoint yet; start it again with 'gankit train'`,
-    );
+  const lock = acquireRunLock(dir, 'resume', log);
+  try {
+    const run = await createRun(config, dir, options);
+    const step = await run.trainer.restore();
+    if (step === undefined) {
+      // stopped before its first checkpoint: nothing to lose, so start it over in place
+      log(`resume: ${dir} has no checkpoint yet; training it from step 0`);
+      if (options.steps !== undefined) run.trainer.setTotalSteps(options.steps);
+      return await fitRun(run, log);
+    }
+    const target = options.steps !== undefined ? step + options.steps : config.training.steps;
+    if (target <= step) {
+      disposeRun(run);
+      log(`resume: ${dir} is already at step ${step} of ${target}; pass --steps N to train N more`);
+      return undefined;
+    }
+    run.trainer.setTotalSteps(target);
+    log(`resume: ${dir} from step ${step} to ${target}`);
+    return await fitRun(run, log);
+  } finally {
+    lock.release();
   }
-  const target = options.steps !== undefined ? step + options.steps : config.training.steps;
-  if (target <= step) {
-    disposeRun(run);
-    log(`resume: ${dir} is already at step ${step} of ${target}; pass --steps N to train N more`);
-    return undefined;
-  }
-  run.trainer.setTotalSteps(target);
-  log(`resume: ${dir} from step ${step} to ${target}`);
-  return fitRun(run, log);
 }
