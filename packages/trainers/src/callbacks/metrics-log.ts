@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { appendFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Callback, TrainingContext } from '../engine/callbacks.js';
 import type { StepLosses } from '../engine/types.js';
@@ -15,8 +15,10 @@ export interface MetricsLogOptions {
 }
 
 /**
- * Appends `{"step":..,"time_ms":..,"d_loss":..,...}` lines to `metrics.jsonl`. On a resumed run
- * it first drops lines past the resumed step, so the file always describes one history.
+ * Appends `{"step":..,"time_ms":..,"d_loss":..,...}` lines to `metrics.jsonl`, 50 at a time and
+ * at every checkpoint, so the file is never behind the latest checkpoint. On a resumed run it
+ * first drops lines past the resumed step (and lines that do not parse, such as one cut short
+ * by a kill), so the file always describes one history.
  * @param options - file and interval
  * @returns the callback
  * @example
@@ -42,9 +44,18 @@ export function metricsLogCallback(options: MetricsLogOptions = {}): Callback {
       if (!file) return;
       await fs.mkdir(path.dirname(file), { recursive: true });
       const existing = await fs.readFile(file, 'utf8').catch(() => '');
-      const kept = existing
-        .split('\n')
-        .filter((line) => line.trim() && (JSON.parse(line) as { step: number }).step <= ctx.startStep);
+      const stepOf = (line: string) => {
+        try {
+          const step = (JSON.parse(line) as { step?: unknown }).step;
+          return typeof step === 'number' ? step : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      const kept = existing.split('\n').filter((line) => {
+        const step = stepOf(line);
+        return step !== undefined && step <= ctx.startStep;
+      });
       await fs.writeFile(file, kept.map((l) => `${l}\n`).join(''));
     },
     async onStepEnd(ctx: TrainingContext, losses: StepLosses) {
@@ -54,6 +65,14 @@ export function metricsLogCallback(options: MetricsLogOptions = {}): Callback {
     },
     async onTrainEnd() {
       await flush();
+    },
+    // called as each checkpoint is written: the lines up to its step go to disk first
+    getState() {
+      if (file && pending.length > 0) {
+        appendFileSync(file, pending.join(''));
+        pending = [];
+      }
+      return undefined;
     },
   };
 }

@@ -168,6 +168,57 @@ describe('metrics.jsonl', () => {
   });
 });
 
+describe('metrics.jsonl after a kill', () => {
+  it('holds every step up to each checkpoint as the checkpoint is written, and resumes past a cut-short line', async () => {
+    const runDir = path.join(tmp, 'metrics-kill');
+    const file = path.join(runDir, 'metrics.jsonl');
+    const s = tiny();
+    const onDiskAtCheckpoint: number[][] = [];
+    const spy = {
+      name: 'spy',
+      // runs just after the checkpoint callback of the same step
+      async onStepEnd(ctx: { step: number }) {
+        if (ctx.step % 3 !== 0) return;
+        const text = await fs.readFile(file, 'utf8');
+        onDiskAtCheckpoint.push(
+          text
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l).step),
+        );
+      },
+    };
+    await new Trainer({
+      strategy: s,
+      data: syntheticSource([8, 8, 1], 4),
+      steps: 7,
+      runDir,
+      callbacks: [metricsLogCallback(), checkpointCallback({ every: 3, atEnd: false }), spy],
+    }).fit();
+    expect(onDiskAtCheckpoint).toEqual([
+      [1, 2, 3],
+      [1, 2, 3, 4, 5, 6],
+    ]);
+    // a kill mid-append leaves half a line; resuming from step 6 drops it with the lines past 6
+    await fs.appendFile(file, '{"step": 8, "time_');
+    const t = new Trainer({
+      strategy: s,
+      data: syntheticSource([8, 8, 1], 4),
+      steps: 8,
+      runDir,
+      callbacks: [metricsLogCallback()],
+    });
+    await t.restore(path.join(runDir, 'checkpoints', 'step-00000006'));
+    await t.fit();
+    const steps = (await fs.readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    s.dispose();
+  });
+});
+
 describe('non-finite guard and signals', () => {
   function nanAt(base: Strategy, badSteps: Set<number>): Strategy {
     let calls = 0;
