@@ -37,6 +37,8 @@ export interface RestoredCheckpoint {
   state: Record<string, unknown>;
   /** Extra tensor lists (the caller disposes them). */
   tensors: Record<string, tf.Tensor[]>;
+  /** Newer checkpoints that could not be read and were passed over, with the reason. */
+  skipped: { path: string; reason: string }[];
 }
 
 /**
@@ -154,19 +156,50 @@ export class CheckpointManager {
    * Loads a checkpoint's weights into the given networks and optimizers (matched by name).
    * @param into - the networks and optimizers to fill; they must have the saved architecture
    * @param from - a checkpoint folder (default: the latest)
-   * @returns the step, state and extra tensors, or undefined when there is no checkpoint
-   * @throws GanError `INVALID_DATA` when a network or optimizer is missing or its weights do not fit
+   * @returns the step, state and extra tensors, or undefined when there is no checkpoint; without
+   *   `from`, the newest checkpoint that reads cleanly, and in `skipped` the newer ones that did not
+   * @throws GanError `INVALID_DATA` when no checkpoint can be read, or `from` cannot (a network or
+   *   optimizer missing, weights that do not fit, a damaged file)
    */
   async restore(
     into: { models: Record<string, tfl.LayersModel>; optimizers: Record<string, tf.Optimizer> },
     from?: string,
   ): Promise<RestoredCheckpoint | undefined> {
-    const dir = from ?? (await this.latest());
-    if (!dir) return undefined;
-    const parsed = JSON.parse(await fs.readFile(path.join(dir, STATE), 'utf8')) as {
-      step: number;
-      state: Record<string, unknown>;
-    };
+    if (from) return { ...(await this.restoreFrom(into, from)), skipped: [] };
+    // the latest pointer first, then every checkpoint folder newest first: a damaged pointer or
+    // newest checkpoint (a kill mid-write, a full disk) falls back to the newest intact one
+    const latest = await this.latest();
+    const candidates = [...new Set([...(latest ? [latest] : []), ...(await this.list()).reverse()])];
+    const skipped: { path: string; reason: string }[] = [];
+    for (const dir of candidates) {
+      try {
+        return { ...(await this.restoreFrom(into, dir)), skipped };
+      } catch (e) {
+        skipped.push({ path: dir, reason: (e as Error).message });
+      }
+    }
+    if (skipped.length === 0) return undefined;
+    throw new GanError(
+      'INVALID_DATA',
+      `CheckpointManager.restore: no checkpoint in ${this.dir} could be read:\n${skipped.map((s) => `  ${s.path}: ${s.reason}`).join('\n')}`,
+    );
+  }
+
+  private async restoreFrom(
+    into: { models: Record<string, tfl.LayersModel>; optimizers: Record<string, tf.Optimizer> },
+    dir: string,
+  ): Promise<Omit<RestoredCheckpoint, 'skipped'>> {
+    let parsed: { step: number; state: Record<string, unknown> };
+    try {
+      parsed = JSON.parse(await fs.readFile(path.join(dir, STATE), 'utf8'));
+    } catch (e) {
+      throw new GanError('INVALID_DATA', `${path.join(dir, STATE)} cannot be read: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (typeof parsed?.step !== 'number' || typeof parsed.state !== 'object' || parsed.state === null) {
+      throw new GanError('INVALID_DATA', `${path.join(dir, STATE)} has no step and state`);
+    }
     for (const [name, model] of Object.entries(into.models)) {
       const modelDir = path.join(dir, 'models', name);
       if (!(await exists(modelDir))) {
@@ -209,6 +242,13 @@ export class CheckpointManager {
   }
 
   private async prune(): Promise<void> {
+    // temporary folders of writes that a kill cut short (the run lock keeps other writers away)
+    for (const name of await fs.readdir(this.dir)) {
+      const pid = name.match(/^\..*\.tmp-(\d+)-[0-9a-f]+$/)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid) {
+        await fs.rm(path.join(this.dir, name), { recursive: true, force: true });
+      }
+    }
     const all = await this.list();
     for (const old of all.slice(0, Math.max(0, all.length - this.keep))) {
       await fs.rm(old, { recursive: true, force: true });

@@ -165,3 +165,56 @@ describe('CheckpointManager', () => {
     d.dispose();
   });
 });
+
+describe('CheckpointManager after a kill or a damaged file', () => {
+  /** Three checkpoints (steps 1, 2, 3) of one network, each after a training step. */
+  async function threeCheckpoints(name: string) {
+    const model = small();
+    const optimizer = tf.train.adam(1e-3);
+    const manager = new CheckpointManager(path.join(tmp, name), { keep: 5 });
+    for (let step = 1; step <= 3; step++) {
+      await trainOnce(model, optimizer, step);
+      await manager.save({ step, models: { g: model }, optimizers: { g: optimizer }, state: { step } });
+    }
+    return { model, optimizer, manager, dir: path.join(tmp, name) };
+  }
+
+  it('falls back to the newest intact checkpoint when the newest or the latest pointer is damaged', async () => {
+    const { model, optimizer, manager, dir } = await threeCheckpoints('damaged');
+    await fs.writeFile(path.join(dir, 'step-00000003', 'state.json'), '{"step": 3, "sta');
+    let restored = await manager.restore({ models: { g: model }, optimizers: { g: optimizer } });
+    expect(restored?.step).toBe(2);
+    expect(restored?.skipped.map((s) => path.basename(s.path))).toEqual(['step-00000003']);
+    expect(restored?.skipped[0]?.reason).toMatch(/state\.json cannot be read/);
+    // a pointer naming a folder that is gone: the folders are listed instead
+    await fs.writeFile(path.join(dir, 'latest'), 'step-00000099\n');
+    restored = await manager.restore({ models: { g: model }, optimizers: { g: optimizer } });
+    expect(restored?.step).toBe(2);
+    model.dispose();
+    optimizer.dispose();
+  });
+
+  it('says which checkpoints it tried when none can be read', async () => {
+    const { model, optimizer, manager, dir } = await threeCheckpoints('all-bad');
+    for (const step of [1, 2, 3]) {
+      await fs.rm(path.join(dir, `step-0000000${step}`, 'models'), { recursive: true });
+    }
+    const restoring = manager.restore({ models: { g: model }, optimizers: { g: optimizer } });
+    await expect(restoring).rejects.toThrow(GanError);
+    await expect(manager.restore({ models: { g: model }, optimizers: { g: optimizer } })).rejects.toThrow(
+      /no checkpoint in .*all-bad could be read:\n .*step-00000003: .*has no network 'g'/,
+    );
+    model.dispose();
+    optimizer.dispose();
+  });
+
+  it('removes temporary folders that a killed process left behind', async () => {
+    const { model, optimizer, manager, dir } = await threeCheckpoints('leftovers');
+    const leftover = path.join(dir, '.step-00000004.tmp-999999-abcd1234');
+    await fs.mkdir(path.join(leftover, 'models'), { recursive: true });
+    await manager.save({ step: 4, models: { g: model }, optimizers: { g: optimizer }, state: {} });
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
+    model.dispose();
+    optimizer.dispose();
+  });
+});

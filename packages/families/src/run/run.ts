@@ -259,6 +259,9 @@ export async function resume(runDir: string, options: ResumeOptions = {}): Promi
   try {
     const run = await createRun(config, dir, options);
     const step = await run.trainer.restore();
+    for (const { path: skipped, reason } of run.trainer.skippedCheckpoints) {
+      log(`resume: passed over ${skipped}, which cannot be read (${reason.split('\n')[0]})`);
+    }
     if (step === undefined) {
       // stopped before its first checkpoint: nothing to lose, so start it over in place
       log(`resume: ${dir} has no checkpoint yet; training it from step 0`);

@@ -85,6 +85,7 @@ export class Trainer<B extends object = Batch> {
   private startTime = 0;
   private startStep = 0;
   private readonly ema: WeightsEma | undefined;
+  private skipped: { path: string; reason: string }[] = [];
   private interruptedBy: NodeJS.Signals | undefined;
 
   /**
@@ -286,6 +287,14 @@ export class Trainer<B extends object = Batch> {
   }
 
   /**
+   * Checkpoints the last {@link Trainer.restore} passed over because they could not be read
+   * (newest first), with the reason; empty when the newest one restored.
+   */
+  get skippedCheckpoints(): readonly { path: string; reason: string }[] {
+    return this.skipped;
+  }
+
+  /**
    * Restores the latest checkpoint of the run folder (or `from`): weights, optimizer slots,
    * step, random stream, data position and callback state.
    * @param from - a specific checkpoint folder
@@ -301,6 +310,7 @@ export class Trainer<B extends object = Batch> {
       from,
     );
     if (!restored) return undefined;
+    this.skipped = restored.skipped;
     if (this.ema && restored.tensors.ema) this.ema.setWeights(restored.tensors.ema);
     tf.dispose(Object.values(restored.tensors).flat());
     const state = restored.state as { rng: number[]; data: unknown; callbacks?: Record<string, unknown> };
