@@ -55,7 +55,7 @@ export {
   writeRunConfig,
 } from './run/run-dir.js';
 export type { EvaluateRunOptions, SampleRunOptions, UpscaleFileOptions, UseOptions } from './run/use.js';
-export { evaluateRun, sampleRun, upscaleFile } from './run/use.js';
+export { evaluateRun, MAX_SAMPLES, sampleRun, upscaleFile } from './run/use.js';
 export type {
   ImageMetrics,
   ImageMetricsOptions,

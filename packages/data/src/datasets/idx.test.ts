@@ -119,6 +119,25 @@ describe('readIdx / writeIdx', () => {
     expect(error.message).toMatch(/^readIdx: <bytes> starts like gzip but does not decompress/);
   });
 
+  it('refuses a small gzip file that declares gigabytes before inflating it', async () => {
+    // uint8 [2^31]: 2 GiB declared, a few bytes of data
+    const header = new Uint8Array([0, 0, 8, 1, 0x80, 0, 0, 0]);
+    const bomb = gzipSync(new Uint8Array([...header, 1, 2, 3]));
+    const before = process.memoryUsage().rss;
+    const error = await rejection(readIdx(bomb));
+    expect(error.message).toMatch(
+      /declares 2147483656 bytes once inflated \(uint8, 1 dimensions\), more than readIdx reads/,
+    );
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('stops a gzip stream that inflates past the size its header declares', async () => {
+    const header = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 4]);
+    const long = gzipSync(new Uint8Array([...header, ...new Uint8Array(100_000)]));
+    const error = await rejection(readIdx(long));
+    expect(error.message).toContain('inflates to more than the 12 bytes its header declares');
+  });
+
   it('reports a missing file as IO_ERROR', async () => {
     const path = join(dir, 'absent-idx1-ubyte');
     const error = await rejection(readIdx(path));

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { formatShape, GanError } from '@gankit/core';
 
 /**
@@ -93,20 +93,51 @@ export async function readIdx(source: string | Uint8Array): Promise<IdxArray> {
       `readIdx: source must be a file path or a Uint8Array, got ${Object.prototype.toString.call(source).slice(8, -1)}`,
     );
   }
-  if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new GanError(
-        'INVALID_DATA',
-        `readIdx: ${name} starts like gzip but does not decompress: ${String(error)}`,
-        {
-          cause: error,
-        },
+  if (isGzip(bytes)) bytes = gunzipIdx(bytes, name);
+  return decodeIdx(bytes, name);
+}
+
+/** The largest IDX file `readIdx` inflates: 1 GiB, four times the largest standard IDX set. */
+export const MAX_IDX_BYTES = 2 ** 30;
+
+/**
+ * Inflates a gzip IDX file after reading the size its header declares from the first
+ * kilobytes, so a small file that claims gigabytes fails before anything large is allocated,
+ * and a stream that inflates past its header's size stops there.
+ */
+function gunzipIdx(bytes: Uint8Array, name: string): Uint8Array {
+  const fail = (what: string, error?: unknown) =>
+    new GanError('INVALID_DATA', `readIdx: ${name} ${what}`, error === undefined ? {} : { cause: error });
+  let head: Uint8Array;
+  try {
+    head = gunzipSync(bytes.subarray(0, 1 << 16), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (error) {
+    throw fail(`starts like gzip but does not decompress: ${String(error)}`, error);
+  }
+  let limit = MAX_IDX_BYTES;
+  const rank = head[3] ?? 0;
+  const dtype = DTYPE_BY_CODE.get(head[2] ?? -1);
+  if (head.length >= 4 + 4 * rank && head[0] === 0 && head[1] === 0 && dtype !== undefined) {
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    let declared = 4 + 4 * rank;
+    let elements = 1;
+    for (let i = 0; i < rank; i++) elements *= view.getUint32(4 + 4 * i, false);
+    declared += elements * DTYPES[dtype].bytes;
+    if (declared > MAX_IDX_BYTES) {
+      throw fail(
+        `declares ${declared} bytes once inflated (${dtype}, ${rank} dimensions), more than readIdx reads (${MAX_IDX_BYTES}); not inflated`,
       );
     }
+    limit = declared;
   }
-  return decodeIdx(bytes, name);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: Math.max(limit, 1) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw fail(`inflates to more than the ${limit} bytes its header declares`, error);
+    }
+    throw fail(`starts like gzip but does not decompress: ${String(error)}`, error);
+  }
 }
 
 function decodeIdx(bytes: Uint8Array, name: string): IdxArray {

@@ -48,6 +48,9 @@ export interface SampleRunOptions extends UseOptions {
   fromLevel?: number;
 }
 
+/** The most samples `sampleRun` draws into one grid: 10,000 28x28 images make a ~6,000 px square PNG. @category Runs */
+export const MAX_SAMPLES = 10_000;
+
 /**
  * Draws `n` samples from a run's generator with a seeded latent batch and writes them as the
  * family draws them (an image grid, one row per class, a scatter plot). The same run, seed and
@@ -62,6 +65,12 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   const dir = path.resolve(runDir);
   const config = await readRunConfig(dir);
   const family = getFamily(config.family);
+  if (!Number.isInteger(options.n) || options.n < 1 || options.n > MAX_SAMPLES) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `sample: n must be an integer from 1 to ${MAX_SAMPLES} (one grid image), got ${options.n}`,
+    );
+  }
   if (!family.sample) {
     throw new GanError(
       'INVALID_ARGUMENT',
