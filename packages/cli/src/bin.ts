@@ -9,7 +9,7 @@ import { runCli } from './program.js';
 if (!mallocTuned() && process.env.GANKIT_MALLOC_TUNING !== '0') {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, ...MALLOC_TUNING },
+    env: { ...process.env, ...MALLOC_TUNING, GANKIT_PARENT_PID: String(process.pid) },
   });
   // SIGINT and SIGTERM are passed on, so the trainer can save its checkpoint. A terminal's
   // Ctrl-C reaches the child twice (it is in this process group too): harmless, the trainer
@@ -25,6 +25,18 @@ if (!mallocTuned() && process.env.GANKIT_MALLOC_TUNING !== '0') {
     process.exitCode = 1;
   });
 } else {
+  // started by the lines above: when that process dies without passing a signal on (kill -9 of
+  // the pid a user sees), stop as on SIGTERM (checkpoint saved) instead of training on unseen
+  const parent = Number(process.env.GANKIT_PARENT_PID);
+  if (parent > 0) {
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watch);
+        process.kill(process.pid, 'SIGTERM');
+      }
+    }, 500);
+    watch.unref();
+  }
   runCli(process.argv).then(
     (code) => {
       process.exitCode = code;

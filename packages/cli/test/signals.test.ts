@@ -108,4 +108,31 @@ describe.concurrent('gankit train stopped by a signal', () => {
     const step = Number(/stopped by SIGTERM at step (\d+)/.exec(r.stdout)![1]);
     expect(existsSync(path.join(r.out, 'checkpoints', `step-${String(step).padStart(8, '0')}`))).toBe(true);
   });
+
+  it('kill -9 of the gankit process stops the training it started, with the checkpoint saved', async () => {
+    const out = path.join(tmp, 'sigkill-parent');
+    const parent = spawn(
+      process.execPath,
+      [
+        ...['--conditions=@gankit/source', '--import', 'tsx', bin, 'train', '--preset', 'gan-ring8'],
+        ...['--backend', 'cpu', '--steps', '100000', '--batch-size', '32', '--out', out],
+        ...['--set', 'output.progressEvery=5', '--set', 'output.sampleCount=200'],
+      ],
+      { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: untunedEnv() },
+    );
+    started.push(parent);
+    let stdout = '';
+    // the pipes close when the last process holding them, the training child, is gone
+    const closed = new Promise<void>((resolve) => parent.stdout!.on('close', () => resolve()));
+    parent.stdout!.on('data', (d) => {
+      if (!stdout.match(/^step +\d+\/100000 /m) && `${stdout}${d}`.match(/^step +\d+\/100000 /m)) {
+        process.kill(parent.pid!, 'SIGKILL');
+      }
+      stdout += String(d);
+    });
+    parent.stderr!.resume();
+    await closed;
+    expect(stdout).toMatch(/^stopped by SIGTERM at step \d+; checkpoint saved\./m);
+    expect(existsSync(path.join(out, '.gankit.lock'))).toBe(false);
+  });
 });
