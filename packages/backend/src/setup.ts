@@ -288,6 +288,11 @@ async function tryCpu(_options: SetupBackendOptions, seams: SetupSeams): Promise
     };
   }
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
+  // tfjs' cpu backend prints a banner on its first tensor in Node that points at tfjs-node,
+  // which cannot install offline; the report's own line (and the warning for auto) says what
+  // is slow and what to install instead
+  const cpu = tf.backend() as { firstUse?: boolean };
+  if (cpu.firstUse === true) cpu.firstUse = false;
   return { ok: true, reason: 'pure-JavaScript backend: always available, slowest' };
 }
 

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import { encodeImageGrid, loadImage, loadModel, saveImage, saveModel } from '@gankit/data';
 import { listPresets } from '@gankit/families';
 import * as tf from '@tensorflow/tfjs-core';
@@ -321,6 +322,36 @@ describe('gankit upscale', () => {
     const e = await gankit('upscale', bad, '--run', runDir, '--backend', 'cpu');
     expect(e.code).toBe(1);
     expect(e.err).toContain(`${bad} is not a readable image`);
+
+    // a 138-byte PNG that declares 20000x20000 pixels (one compressed row) is refused from its
+    // header, before anything is decoded
+    const chunk = (type: string, data: Buffer) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(data.length, 0);
+      head.write(type, 4, 'latin1');
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+      return Buffer.concat([head, data, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(20000, 0);
+    ihdr.writeUInt32BE(20000, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    const bomb = path.join(tmp, 'bomb.png');
+    await fs.writeFile(
+      bomb,
+      Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', zlib.deflateSync(Buffer.alloc(1 + 3 * 20000))),
+        chunk('IEND', Buffer.alloc(0)),
+      ]),
+    );
+    const huge = await gankit('upscale', bomb, '--run', runDir, '--backend', 'cpu');
+    expect(huge.code).toBe(1);
+    expect(huge.err).toContain(
+      `${bomb} is 20000x20000 (400.0 megapixels), more than the 67.1 megapixels accepted`,
+    );
   });
 });
 

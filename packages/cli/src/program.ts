@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
 import { GanError } from '@gankit/core';
-import { listPresets } from '@gankit/families';
+import { listPresets, MAX_SAMPLES } from '@gankit/families';
 import { listZooModels, zooModelDir } from '@gankit/zoo';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { evalCommand, statsCommand } from './commands/evaluate.js';
@@ -17,11 +17,14 @@ import { upscaleCommand } from './commands/upscale.js';
 
 const THREADS_HELP = "CPU threads: the native kernels' or, without them, wasm's (default: every core)";
 
-function int(min: number) {
+function int(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    // decimal digits only: Number() would also take '', '0x10', '1e3' and ' 7 '
+    const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected an integer ${range}, got '${value}'`);
+    }
     return n;
   };
 }
@@ -161,7 +164,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       '--model <name>',
       `a pretrained zoo model instead of a run (${listZooModels('sampler').join(', ') || 'none installed'})`,
     )
-    .option('--n <count>', 'number of samples', int(1), 64)
+    .option('--n <count>', 'number of samples', int(1, MAX_SAMPLES), 64)
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
     .requiredOption('--out <file>', 'PNG to write')
     .option('--class <k>', 'class-conditional runs: only class K (default: one row per class)', int(0))
@@ -302,8 +305,11 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
   for (const cmd of [train, resume, sample, upscale, evaluate, stats, info, presets]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
-      outputError: (str, write) =>
-        write(`${str.trimEnd()}\n(valid options of '${cmd.name()}': ${optionNames(cmd)})\n`),
+      outputError: (str, write) => {
+        // commander counts stray words but does not show them
+        const stray = /too many arguments/.test(str) ? ` (got: ${cmd.args.join(' ')})` : '';
+        write(`${str.trimEnd()}${stray}\n(valid options of '${cmd.name()}': ${optionNames(cmd)})\n`);
+      },
     });
   }
   program.configureOutput({

@@ -12,6 +12,7 @@ export type {
   RestoredCheckpoint,
 } from './checkpoint/checkpoint-manager.js';
 export { CheckpointManager } from './checkpoint/checkpoint-manager.js';
+export { makeDirectory } from './checkpoint/directories.js';
 export { fileSystemHandler, loadModel, saveModel } from './checkpoint/model-io.js';
 export type { BatchSamplerOptions, BatchSamplerState } from './datasets/batch-sampler.js';
 export { BatchSampler } from './datasets/batch-sampler.js';
@@ -36,7 +37,14 @@ export {
   toTensorBatch,
 } from './datasets/image-dataset.js';
 export type { ImageGridOptions, LoadImageOptions, RawImage, SaveImageOptions } from './datasets/image-io.js';
-export { encodeImageGrid, imageGrid, loadImage, saveImage, saveImageGrid } from './datasets/image-io.js';
+export {
+  encodeImageGrid,
+  imageGrid,
+  loadImage,
+  MAX_IMAGE_PIXELS,
+  saveImage,
+  saveImageGrid,
+} from './datasets/image-io.js';
 export type {
   SuperResolutionPairs,
   SuperResolutionPairsOptions,
@@ -51,5 +59,6 @@ export {
 } from './datasets/paired-images.js';
 export type { ScatterPlotOptions, ScatterSeries } from './datasets/scatter-plot.js';
 export { saveScatterPlot } from './datasets/scatter-plot.js';
-export type { TiledUpscaleOptions } from './inference/tiled-upscale.js';
-export { tiledUpscale } from './inference/tiled-upscale.js';
+export { PngStreamWriter } from './inference/png-stream.js';
+export type { TiledUpscaleOptions, UpscaledBand } from './inference/tiled-upscale.js';
+export { tiledUpscale, upscaleRowBands } from './inference/tiled-upscale.js';

@@ -51,6 +51,11 @@ export const commonConfigShape = {
       seed: z.number().int().min(0),
       /** Linear learning-rate decay to 0, starting at this step (omit for a constant rate). */
       decayStart: z.number().int().min(0).optional(),
+      /**
+       * When a loss or a weight becomes NaN or infinite: `stop` (default) names the step and the
+       * term; `rollback` returns to the last checkpoint with fresh latents (3 tries in a row).
+       */
+      onNonFinite: z.enum(['stop', 'rollback']).optional(),
     })
     .strict(),
   output: z
@@ -107,6 +112,21 @@ export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, source:
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // one line per unknown key, with its full path: `data.dri: unknown key (known: ...)`
+      const section = issue.path.reduce<unknown>(
+        (v, k) =>
+          v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined,
+        value,
+      ) as Record<string, unknown> | undefined;
+      const known = Object.keys(section ?? {}).filter((k) => !issue.keys.includes(k));
+      return issue.keys
+        .map(
+          (k) =>
+            `  ${[...issue.path, k].join('.')}: unknown key${known.length ? ` (known here: ${known.join(', ')})` : ''}`,
+        )
+        .join('\n');
+    }
     const at = issue.path.join('.') || '(root)';
     const got = issue.path.reduce<unknown>(
       (v, k) =>
@@ -133,6 +153,19 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   }
   const keys = assignment.slice(0, eq).split('.');
   const raw = assignment.slice(eq + 1);
+  // these would reach Object.prototype (or the config's constructor) instead of a config value
+  const forbidden = keys.find(
+    (k) => k === '__proto__' || k === 'constructor' || k === 'prototype' || k === '',
+  );
+  if (forbidden !== undefined) {
+    throw new GanError('INVALID_ARGUMENT', `--set ${assignment}: '${forbidden}' is not a config key`);
+  }
+  if (keys.length === 1 && (keys[0] === 'family' || keys[0] === 'preset')) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `--set ${assignment}: a run's ${keys[0]} comes from --preset and cannot be changed with --set`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -141,7 +174,7 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   }
   let node: Record<string, unknown> = config;
   for (const key of keys.slice(0, -1)) {
-    const next = node[key];
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (typeof next !== 'object' || next === null) {
       throw new GanError(
         'INVALID_ARGUMENT',

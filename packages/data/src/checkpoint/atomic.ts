@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GanError } from '@gankit/core';
+import { makeDirectory } from './directories.js';
 
 function tmpName(target: string): string {
   return path.join(
@@ -28,7 +29,7 @@ function tmpName(target: string): string {
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const tmp = tmpName(file);
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDirectory(path.dirname(file), 'writeFileAtomic');
     const handle = await fs.open(tmp, 'w');
     try {
       await handle.writeFile(data);
@@ -63,7 +64,8 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
  */
 export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = tmpName(dir);
-  await fs.mkdir(tmp, { recursive: true });
+  await makeDirectory(path.dirname(dir), 'writeDirAtomic');
+  await fs.mkdir(tmp);
   try {
     await fill(tmp);
   } catch (e) {

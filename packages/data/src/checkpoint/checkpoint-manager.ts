@@ -4,6 +4,7 @@ import { GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { exists, writeDirAtomic, writeFileAtomic } from './atomic.js';
+import { assertFiniteWeights } from './finite-weights.js';
 import { fileSystemHandler, loadModel } from './model-io.js';
 
 /**
@@ -297,6 +298,7 @@ async function writeTensorFile(
 ): Promise<void> {
   try {
     const { data, specs } = await tf.io.encodeWeights(named.map((n) => ({ name: n.name, tensor: n.tensor })));
+    assertFiniteWeights(`refusing to save ${base}`, 'NON_FINITE', specs, data as ArrayBuffer);
     await fs.mkdir(path.dirname(base), { recursive: true });
     await fs.writeFile(`${base}.json`, JSON.stringify({ ...meta, specs }));
     await fs.writeFile(`${base}.bin`, new Uint8Array(data as ArrayBuffer));
@@ -310,10 +312,16 @@ async function readTensorFile(base: string): Promise<{ name: string; tensor: tf.
     specs: tf.io.WeightsManifestEntry[];
   };
   const bin = await fs.readFile(`${base}.bin`);
-  const map = tf.io.decodeWeights(
-    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    specs,
-  );
+  const data = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  if (data.byteLength !== expected) {
+    throw new GanError(
+      'INVALID_DATA',
+      `${base}.bin holds ${data.byteLength} bytes, ${base}.json needs ${expected}`,
+    );
+  }
+  assertFiniteWeights(`${base}.bin is damaged`, 'INVALID_DATA', specs, data);
+  const map = tf.io.decodeWeights(data, specs);
   return specs.map((s) => ({ name: s.name, tensor: map[s.name] as tf.Tensor }));
 }
 

@@ -74,6 +74,45 @@ describe('model folders', () => {
     await fs.truncate(path.join(dir, 'weights.bin'), 100);
     await expect(loadModel(dir)).rejects.toThrow(/hold 100 bytes, the manifest needs \d+/);
   });
+
+  it('refuses flipped bytes and non-finite weights in a weights file, naming the weight', async () => {
+    const g = small();
+    const dir = path.join(tmp, 'flipped');
+    await g.save(fileSystemHandler(dir));
+    g.dispose();
+    const file = path.join(dir, 'weights.bin');
+    const bytes = await fs.readFile(file);
+    bytes[17] = (bytes[17]! ^ 0x40) & 0xff;
+    await fs.writeFile(file, bytes);
+    await expect(loadModel(dir)).rejects.toThrow(/is damaged: its weights do not match the SHA-256/);
+    // a file without the recorded hash (written elsewhere) is still checked for NaN
+    const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'));
+    delete json.weightsSha256;
+    await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(8, Number.NaN, true);
+    await fs.writeFile(file, bytes);
+    const error = await loadModel(dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_DATA' });
+    expect((error as Error).message).toMatch(/flipped is damaged: weight '.*kernel' holds NaN at index 2/);
+  });
+
+  it('refuses to save a network holding NaN and leaves the previous save in place', async () => {
+    const g = small();
+    const dir = path.join(tmp, 'nan-save');
+    await g.save(fileSystemHandler(dir));
+    const before = await fs.readFile(path.join(dir, 'weights.bin'));
+    const w = g.getWeights();
+    const bad = tf.fill(w[1]!.shape, Number.POSITIVE_INFINITY);
+    g.setWeights([w[0]!, bad, ...w.slice(2)]);
+    bad.dispose();
+    const error = await g.save(fileSystemHandler(dir)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NON_FINITE' });
+    expect((error as Error).message).toMatch(
+      /refusing to save .*nan-save: weight '.*bias' holds Infinity at index 0/,
+    );
+    expect(await fs.readFile(path.join(dir, 'weights.bin'))).toEqual(before);
+    g.dispose();
+  });
 });
 
 describe('CheckpointManager', () => {

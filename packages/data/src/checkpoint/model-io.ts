@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeDirAtomic } from './atomic.js';
+import { assertFiniteWeights } from './finite-weights.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -35,6 +37,8 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       const weightData = artifacts.weightData
         ? new tf.io.CompositeArrayBuffer(artifacts.weightData).slice()
         : new ArrayBuffer(0);
+      // a diverged network is refused, so no checkpoint or export ever holds NaN
+      assertFiniteWeights(`refusing to save ${dir}`, 'NON_FINITE', artifacts.weightSpecs ?? [], weightData);
       const modelJson = {
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,
@@ -43,6 +47,8 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+        // checked on load: a damaged weights.bin fails there instead of sampling garbage
+        weightsSha256: sha256(weightData),
       };
       await writeDirAtomic(dir, async (tmp) => {
         await fs.writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
@@ -71,17 +77,44 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
           { cause: e },
         );
       }
-      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+      if (
+        typeof json !== 'object' ||
+        json === null ||
+        !json.modelTopology ||
+        !Array.isArray(json.weightsManifest) ||
+        !json.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))
+      ) {
         throw new GanError(
           'INVALID_DATA',
-          `fileSystemHandler: ${jsonPath} is not a tfjs layers model (no modelTopology or weightsManifest)`,
+          `fileSystemHandler: ${jsonPath} is not a tfjs layers model (no modelTopology, or no weightsManifest of {paths, weights} groups)`,
         );
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
       for (const group of json.weightsManifest) {
+        for (const spec of group.weights) {
+          if (!WEIGHT_DTYPES.has(spec?.dtype) || !Array.isArray(spec.shape)) {
+            throw new GanError(
+              'INVALID_DATA',
+              `fileSystemHandler: ${jsonPath}: weight '${String(spec?.name)}' has dtype ${JSON.stringify(spec?.dtype)} or shape ${JSON.stringify(spec?.shape)}; expected ${[...WEIGHT_DTYPES].join(', ')} and a shape`,
+            );
+          }
+        }
         specs.push(...group.weights);
         for (const p of group.paths) {
+          // a model from elsewhere is data: its weights must lie in its own folder
+          const inside = typeof p === 'string' ? path.relative(dir, path.join(dir, p)) : '..';
+          if (
+            typeof p !== 'string' ||
+            path.isAbsolute(p) ||
+            inside.startsWith('..') ||
+            path.isAbsolute(inside)
+          ) {
+            throw new GanError(
+              'INVALID_DATA',
+              `fileSystemHandler: ${jsonPath} names weights file ${JSON.stringify(p)} outside its folder; weights paths must be relative and inside ${dir}`,
+            );
+          }
           const file = path.join(dir, p);
           try {
             buffers.push(toArrayBuffer(await fs.readFile(file)));
@@ -109,6 +142,14 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
           `fileSystemHandler: weights in ${dir} hold ${weightData.byteLength} bytes, the manifest needs ${expected}`,
         );
       }
+      const saved = (json as { weightsSha256?: unknown }).weightsSha256;
+      if (typeof saved === 'string' && saved !== sha256(weightData)) {
+        throw new GanError(
+          'INVALID_DATA',
+          `fileSystemHandler: ${dir} is damaged: its weights do not match the SHA-256 recorded in model.json when it was saved`,
+        );
+      }
+      assertFiniteWeights(`fileSystemHandler: ${dir} is damaged`, 'INVALID_DATA', specs, weightData);
       return {
         modelTopology: json.modelTopology,
         format: json.format,
@@ -120,6 +161,12 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+const WEIGHT_DTYPES = new Set(['float32', 'int32', 'bool', 'float16', 'uint8']);
+
+function sha256(data: ArrayBuffer): string {
+  return createHash('sha256').update(new Uint8Array(data)).digest('hex');
 }
 
 function bytesPerElement(dtype: string): number {
@@ -154,7 +201,8 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
  * import `@gankit/models` once.
  * @param dir - the model folder
  * @returns the model (the caller owns it and disposes it)
- * @throws GanError `IO_ERROR` when files are missing, `INVALID_DATA` when they are not a layers model
+ * @throws GanError `IO_ERROR` when files are missing, `INVALID_DATA` when they are not a layers model,
+ *   name weights outside the folder, or hold weights that are damaged or not finite
  * @example
  * ```ts
  * import { loadModel } from '@gankit/data';
@@ -163,5 +211,15 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
  * @category Checkpoints
  */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel(fileSystemHandler(dir));
+  try {
+    return await tfl.loadLayersModel(fileSystemHandler(dir));
+  } catch (e) {
+    if (e instanceof GanError) throw e;
+    // tfjs' own complaint (an unknown layer class, a bad layer config), with the file named
+    throw new GanError(
+      'INVALID_DATA',
+      `loadModel: ${path.join(dir, MODEL_JSON)} does not describe a model tfjs can build: ${(e as Error).message.split('\n')[0]}`,
+      { cause: e },
+    );
+  }
 }

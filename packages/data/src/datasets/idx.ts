@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { formatShape, GanError } from '@gankit/core';
+import { makeDirectory } from '../checkpoint/directories.js';
 
 /**
  * The typed array that holds each IDX element type.
@@ -337,9 +338,10 @@ export function encodeIdx(array: IdxArray, options: IdxWriteOptions = {}): Uint8
 export async function writeIdx(path: string, array: IdxArray, options: IdxWriteOptions = {}): Promise<void> {
   const bytes = encodeIdx(array, { gzip: options.gzip ?? path.endsWith('.gz') });
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectory(dirname(path), 'writeIdx');
     await writeFile(path, bytes);
   } catch (error) {
+    if (error instanceof GanError) throw error;
     throw new GanError('IO_ERROR', `writeIdx: cannot write ${path}: ${String(error)}`, { cause: error });
   }
 }

@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { formatShape, GanError } from '@gankit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Sharp, SharpOptions } from 'sharp';
+import { makeDirectory } from '../checkpoint/directories.js';
 
 /**
  * An image as bytes: `height x width x channels` uint8 pixels, row-major, channels interleaved.
@@ -120,9 +121,10 @@ async function encode(fn: string, image: RawImage, format: ImageFormat): Promise
 
 async function writeBytes(fn: string, path: string, bytes: Uint8Array): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectory(dirname(path), fn);
     await writeFile(path, bytes);
   } catch (error) {
+    if (error instanceof GanError) throw error;
     throw new GanError('IO_ERROR', `${fn}: cannot write ${path}: ${String(error)}`, { cause: error });
   }
 }
@@ -314,7 +316,20 @@ export interface LoadImageOptions {
    * with alpha becomes 1, dropping the alpha).
    */
   channels?: 1 | 3 | 4;
+  /**
+   * Largest image accepted, in pixels, checked from the header before anything is decoded, so
+   * a small file that declares a huge image cannot exhaust memory. Default
+   * {@link MAX_IMAGE_PIXELS} (64 megapixels, 8192 x 8192).
+   */
+  maxPixels?: number;
 }
+
+/**
+ * The default upper bound of {@link loadImage} on an image's size: 64 megapixels (8192 x 8192),
+ * 256 MB as RGBA bytes.
+ * @category Data
+ */
+export const MAX_IMAGE_PIXELS = 8192 * 8192;
 
 /**
  * Reads an image file (PNG, JPEG, WebP, GIF, TIFF, ... anything sharp decodes) into bytes.
@@ -323,7 +338,7 @@ export interface LoadImageOptions {
  * @param options - `channels` to convert to (default: the file's own)
  * @returns the pixels as 8-bit `height x width x channels`, with the size and channel count
  * @throws GanError `IO_ERROR` when the file is missing
- * @throws GanError `INVALID_DATA` when the file is not a decodable image
+ * @throws GanError `INVALID_DATA` when the file is not a decodable image or is larger than `maxPixels`
  * @throws GanError `INVALID_ARGUMENT` for an unsupported `channels` option
  * @example
  * ```ts
@@ -342,12 +357,26 @@ export async function loadImage(path: string, options: LoadImageOptions = {}): P
       `${fn}: options.channels must be 1, 3 or 4, got ${String(options.channels)}`,
     );
   }
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
   const sharp = await loadSharp(fn);
+  let meta: Awaited<ReturnType<Sharp['metadata']>>;
   try {
-    const meta = await sharp(path).metadata();
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw readError(fn, path, error);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width * height > maxPixels) {
+    throw new GanError(
+      'INVALID_DATA',
+      `${fn}: ${path} is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), more than the ${(maxPixels / 1e6).toFixed(1)} megapixels accepted; split or shrink it first`,
+    );
+  }
+  try {
     const own = meta.channels ?? 3;
     const channels = options.channels ?? (own <= 2 ? 1 : own === 3 ? 3 : 4);
-    let pipeline = sharp(path);
+    let pipeline = sharp(path, { limitInputPixels: maxPixels });
     if (channels === 1) pipeline = pipeline.removeAlpha().toColourspace('b-w');
     else if (channels === 3) pipeline = pipeline.removeAlpha().toColourspace('srgb');
     else pipeline = pipeline.toColourspace('srgb').ensureAlpha();
@@ -362,14 +391,19 @@ export async function loadImage(path: string, options: LoadImageOptions = {}): P
       channels,
     };
   } catch (error) {
-    const message = String((error as Error)?.message ?? error);
-    if (/missing|ENOENT|no such file/i.test(message)) {
-      throw new GanError('IO_ERROR', `${fn}: cannot read ${path}: no such file`, { cause: error });
-    }
-    throw new GanError('INVALID_DATA', `${fn}: ${path} is not a readable image: ${message}`, {
-      cause: error,
-    });
+    throw readError(fn, path, error);
   }
+}
+
+function readError(fn: string, path: string, error: unknown): GanError {
+  if (error instanceof GanError) return error;
+  const message = String((error as Error)?.message ?? error);
+  if (/missing|ENOENT|no such file/i.test(message)) {
+    return new GanError('IO_ERROR', `${fn}: cannot read ${path}: no such file`, { cause: error });
+  }
+  return new GanError('INVALID_DATA', `${fn}: ${path} is not a readable image: ${message}`, {
+    cause: error,
+  });
 }
 
 /**

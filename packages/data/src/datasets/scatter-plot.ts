@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GanError } from '@gankit/core';
+import { makeDirectory } from '../checkpoint/directories.js';
 
 /**
  * One set of points in a scatter plot.
@@ -97,7 +97,7 @@ export async function saveScatterPlot(
   }
   try {
     const sharp = (await import('sharp')).default;
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDirectory(path.dirname(file), 'saveScatterPlot');
     await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
       .png()
       .toFile(file);

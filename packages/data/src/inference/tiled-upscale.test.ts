@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RawImage } from '../datasets/image-io.js';
-import { tiledUpscale } from './tiled-upscale.js';
+import { loadSharp } from '../datasets/image-io.js';
+import { tiledUpscale, upscaleRowBands } from './tiled-upscale.js';
 
 beforeAll(async () => {
   await setupBackend({ backend: 'cpu' });
@@ -112,6 +113,33 @@ describe('tiledUpscale', () => {
     await expect(tiledUpscale(toyUpscaler(1), noiseImage(4, 4, 3))).rejects.toThrow(
       'tiledUpscale: the generator takes 1-channel images, the image has 3 colour channel(s)',
     );
+    g.dispose();
+  });
+
+  it('yields bands of one tile row each, and the banded alpha equals a resize of the whole', async () => {
+    const g = toyUpscaler(3);
+    const rgba = noiseImage(21, 30, 4);
+    const bands = [];
+    for await (const band of upscaleRowBands(g, rgba, { tile: 8, overlap: 2 })) bands.push(band);
+    expect(bands.map((b) => [b.y, b.data.length / (b.width * b.channels)])).toEqual([
+      [0, 16],
+      [16, 16],
+      [32, 16],
+      [48, 12],
+    ]);
+    const whole = await tiledUpscale(g, rgba, { tile: 8, overlap: 2 });
+    const sharp = await loadSharp('test');
+    const alpha = Uint8Array.from({ length: 21 * 30 }, (_, i) => rgba.data[i * 4 + 3]!);
+    const reference = await sharp(alpha, { raw: { width: 21, height: 30, channels: 1 } })
+      .resize(42, 60, { kernel: 'cubic' })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    expect([whole.width, whole.height, whole.channels, reference.length]).toEqual([42, 60, 4, 2520]);
+    let worst = 0;
+    for (let i = 0; i < reference.length; i++)
+      worst = Math.max(worst, Math.abs(whole.data[i * 4 + 3]! - reference[i]!));
+    expect(worst).toBe(0);
     g.dispose();
   });
 });

@@ -88,6 +88,50 @@ export async function tiledUpscale(
   image: RawImage,
   options: TiledUpscaleOptions = {},
 ): Promise<RawImage> {
+  let out: Uint8Array | undefined;
+  let width = 0;
+  let channels = 0;
+  for await (const band of upscaleRowBands(generator, image, options)) {
+    width = band.width;
+    channels = band.channels;
+    out ??= new Uint8Array(band.width * band.scale * image.height * band.channels);
+    out.set(band.data, band.y * band.width * band.channels);
+  }
+  return { data: out!, width, height: out!.length / (width * channels), channels };
+}
+
+/**
+ * One horizontal band of an upscaled image, as {@link upscaleRowBands} yields them top to bottom.
+ * @category Inference
+ */
+export interface UpscaledBand {
+  /** First output row of the band. */
+  y: number;
+  /** `rows x width x channels` bytes. */
+  data: Uint8Array;
+  /** Output width. */
+  width: number;
+  channels: number;
+  /** The generator's factor. */
+  scale: number;
+}
+
+/**
+ * {@link tiledUpscale} one row of tiles at a time: yields the output in horizontal bands, top to
+ * bottom, so a caller can write an image of any size to disk with memory bounded by one band
+ * (`tile x scale` rows of the output). Same options, same pixels.
+ * @param generator - maps `[1, h, w, c]` images in [-1, 1] to `[1, s*h, s*w, c]`
+ * @param image - the input, 8-bit
+ * @param options - tile size, overlap, progress callback
+ * @returns the bands, in order
+ * @throws GanError as {@link tiledUpscale}
+ * @category Inference
+ */
+export async function* upscaleRowBands(
+  generator: tfl.LayersModel,
+  image: RawImage,
+  options: TiledUpscaleOptions = {},
+): AsyncGenerator<UpscaledBand> {
   const fn = 'tiledUpscale';
   const tile = checkInteger(fn, 'tile', options.tile ?? 128);
   const overlap = options.overlap ?? 24;
@@ -107,14 +151,14 @@ export async function tiledUpscale(
   const cols = Math.ceil(W / tile);
   const total = rows * cols;
   let scale = 0;
-  let out: Uint8Array | undefined;
   const outChannels = modelChannels + (hasAlpha ? 1 : 0);
   let done = 0;
   for (let r = 0; r < rows; r++) {
+    const cy0 = r * tile;
+    const cy1 = Math.min(H, cy0 + tile);
+    let band: Uint8Array | undefined;
     for (let c = 0; c < cols; c++) {
-      const cy0 = r * tile;
       const cx0 = c * tile;
-      const cy1 = Math.min(H, cy0 + tile);
       const cx1 = Math.min(W, cx0 + tile);
       const y0 = Math.max(0, cy0 - overlap);
       const x0 = Math.max(0, cx0 - overlap);
@@ -134,35 +178,57 @@ export async function tiledUpscale(
         );
       }
       scale = s;
-      out ??= new Uint8Array(H * s * W * s * outChannels);
+      band ??= new Uint8Array((cy1 - cy0) * s * W * s * outChannels);
       const values = await result.data();
       result.dispose();
-      // copy the tile's core region, cutting the context
+      // copy the tile's core region into the band, cutting the context
       const rowLen = W * s;
       for (let y = (cy0 - y0) * s; y < (cy1 - y0) * s; y++) {
-        const oy = y0 * s + y;
+        const by = y - (cy0 - y0) * s;
         for (let x = (cx0 - x0) * s; x < (cx1 - x0) * s; x++) {
           const ox = x0 * s + x;
           const src = (y * ow! + x) * modelChannels;
-          const dst = (oy * rowLen + ox) * outChannels;
-          for (let k = 0; k < modelChannels; k++) out[dst + k] = values[src + k]!;
+          const dst = (by * rowLen + ox) * outChannels;
+          for (let k = 0; k < modelChannels; k++) band[dst + k] = values[src + k]!;
         }
       }
       options.onProgress?.(++done, total);
     }
+    if (hasAlpha) await upscaleAlphaRows(image, scale, cy0, cy1, band!, outChannels);
+    yield { y: cy0 * scale, data: band!, width: W * scale, channels: outChannels, scale };
   }
-  if (hasAlpha) await upscaleAlpha(image, scale, out!, outChannels);
-  return { data: out!, width: W * scale, height: H * scale, channels: outChannels };
 }
 
-/** Resizes the alpha channel with sharp and writes it as the last output channel. */
-async function upscaleAlpha(image: RawImage, scale: number, out: Uint8Array, outChannels: number) {
+// rows of context above and below a band: more than the cubic kernel's reach
+const ALPHA_MARGIN = 4;
+
+/**
+ * Resizes the alpha channel of input rows [y0, y1) with sharp's cubic kernel and writes it as
+ * the last channel of their output band; the resize sees ALPHA_MARGIN rows of context on each
+ * side, so bands join without seams.
+ */
+async function upscaleAlphaRows(
+  image: RawImage,
+  scale: number,
+  y0: number,
+  y1: number,
+  band: Uint8Array,
+  outChannels: number,
+) {
   const sharp = await loadSharp('tiledUpscale');
-  const alpha = new Uint8Array(image.width * image.height);
-  for (let i = 0; i < alpha.length; i++) alpha[i] = image.data[i * image.channels + image.channels - 1]!;
-  const big = await sharp(alpha, { raw: { width: image.width, height: image.height, channels: 1 } })
-    .resize(image.width * scale, image.height * scale, { kernel: 'cubic' })
+  const top = Math.max(0, y0 - ALPHA_MARGIN);
+  const bottom = Math.min(image.height, y1 + ALPHA_MARGIN);
+  const alpha = new Uint8Array(image.width * (bottom - top));
+  for (let i = 0; i < alpha.length; i++) {
+    alpha[i] = image.data[(top * image.width + i) * image.channels + image.channels - 1]!;
+  }
+  const big = await sharp(alpha, { raw: { width: image.width, height: bottom - top, channels: 1 } })
+    .resize(image.width * scale, (bottom - top) * scale, { kernel: 'cubic' })
+    // one band out: sharp otherwise returns a one-band raw input as sRGB
+    .extractChannel(0)
     .raw()
     .toBuffer();
-  for (let i = 0; i < big.length; i++) out[i * outChannels + outChannels - 1] = big[i]!;
+  const skip = (y0 - top) * scale * image.width * scale;
+  const n = (y1 - y0) * scale * image.width * scale;
+  for (let i = 0; i < n; i++) band[i * outChannels + outChannels - 1] = big[skip + i]!;
 }

@@ -8,7 +8,7 @@ import { commonConfigShape, positiveInt } from '../config.js';
 import { imageModelShape } from '../dcgan/index.js';
 import type { FamilyDefinition } from '../family.js';
 import { classFidelityOf, FIDELITY_PER_CLASS } from '../shared/class-fidelity.js';
-import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
+import { assertModelFitsData, fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
 import {
   endOfRunImageMetrics,
   imageFidMonitor,
@@ -77,6 +77,7 @@ export const cganFamily: FamilyDefinition<CganConfig> = {
   async build(config, log) {
     const { training, model: m } = config;
     const dataset = await loadFashionSplit(config.data.dir, 'train', log);
+    assertModelFitsData(m, dataset);
     const fashionShaped = m.imageSize === 28 && m.channels === 1 && m.numClasses === 10;
     return {
       data: datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed }),

@@ -2,7 +2,7 @@ import { datasetBatchSource, dcganStrategy } from '@gankit/trainers';
 import { z } from 'zod';
 import { commonConfigShape, positiveInt } from '../config.js';
 import type { FamilyDefinition } from '../family.js';
-import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
+import { assertModelFitsData, fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
 import {
   endOfRunImageMetrics,
   imageFidMonitor,
@@ -98,6 +98,7 @@ export const dcganFamily: FamilyDefinition<DcganConfig> = {
   async build(config, log) {
     const { training, model: m } = config;
     const dataset = await loadFashionSplit(config.data.dir, 'train', log);
+    assertModelFitsData(m, dataset);
     return {
       data: datasetBatchSource(dataset, { batchSize: training.batchSize, seed: training.seed }),
       strategy: dcganStrategy({

@@ -87,4 +87,49 @@ describe('run folders', () => {
     expect(result?.step).toBe(3);
     expect(existsSync(path.join(dir, 'generator', 'model.json'))).toBe(true);
   });
+
+  it('says how to start over a run killed before it wrote its config', async () => {
+    const dir = path.join(tmp, 'killed-at-start');
+    await fs.mkdir(dir);
+    writeFileSync(
+      path.join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 2 ** 22 + 3, host: os.hostname(), since: 'x' }),
+    );
+    await expect(resume(dir)).rejects.toThrow(
+      /killed-at-start holds no run yet: it was stopped before its config was written; start it again with the same 'gankit train \.\.\. --out/,
+    );
+    // ... and train --out takes the dead process's folder over
+    expect((await train(tiny(), { out: dir })).step).toBe(3);
+  });
+
+  it('finishes the export of a run stopped between its last step and its evaluation', async () => {
+    const dir = path.join(tmp, 'stopped-at-export');
+    await train(tiny(), { out: dir });
+    await fs.rm(path.join(dir, 'evaluation.json'));
+    await fs.rm(path.join(dir, 'samples', 'final.png'));
+    const before = await fs.readFile(path.join(dir, 'generator', 'weights.bin'));
+    const lines: string[] = [];
+    expect((await resume(dir, { log: (l) => lines.push(l) }))?.step).toBe(3);
+    expect(lines.join('\n')).toContain('reached step 3; writing its generator, samples and evaluation');
+    expect(await fs.readFile(path.join(dir, 'generator', 'weights.bin'))).toEqual(before);
+    expect(existsSync(path.join(dir, 'samples', 'final.png'))).toBe(true);
+    expect(existsSync(path.join(dir, 'evaluation.json'))).toBe(true);
+    // a finished run is left alone
+    expect(await resume(dir)).toBeUndefined();
+  });
+
+  it('tells a second train --out that the run is in use rather than finished', async () => {
+    const dir = path.join(tmp, 'busy');
+    await train(tiny(), { out: dir });
+    await fs.rm(path.join(dir, 'config.json'));
+    const lock = acquireRunLock(dir, 'train', () => {});
+    // a live holder other than this process: the parent of this test's worker
+    writeFileSync(
+      path.join(dir, LOCK_FILE),
+      JSON.stringify({ pid: process.ppid, host: os.hostname(), since: 'now' }),
+    );
+    await expect(train(tiny(), { out: dir })).rejects.toMatchObject({ code: 'RUN_IN_USE' });
+    await expect(train(tiny(), { out: dir })).rejects.toThrow(/busy is in use by process \d+ \(since now\)/);
+    lock.release();
+  });
 });

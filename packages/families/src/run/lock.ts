@@ -39,6 +39,20 @@ function readLock(file: string): LockInfo | undefined {
 }
 
 /**
+ * Says who holds a run folder's lock, when a live process on this host (or any process on
+ * another host) holds it.
+ * @param runDir - a run folder
+ * @returns `process N (since ...)`, or undefined when the folder is free
+ */
+export function runLockHolder(runDir: string): string | undefined {
+  const held = readLock(path.join(runDir, LOCK_FILE));
+  if (!held || held.pid === process.pid) return undefined;
+  const here = held.host === os.hostname();
+  if (here && !alive(held.pid)) return undefined;
+  return `process ${held.pid}${here ? '' : ` on ${held.host}`} (since ${held.since})`;
+}
+
+/**
  * Takes the lock of a run folder, so that two processes never write one run: created
  * atomically (`wx`); a lock left by a process that no longer runs on this host is taken over
  * with a log line. The lock goes away on `release()` or when the process exits.

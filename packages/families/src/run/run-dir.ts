@@ -4,7 +4,7 @@ import { GanError } from '@gankit/core';
 import { writeFileAtomic } from '@gankit/data';
 import type { RunConfig } from '../config.js';
 import { parseRunConfig } from '../registry.js';
-import { LOCK_FILE } from './lock.js';
+import { LOCK_FILE, runLockHolder } from './lock.js';
 
 /** The files of a run folder. @category Runs */
 export const runPaths = (runDir: string) => ({
@@ -30,6 +30,13 @@ export async function assertFreshRunDir(runDir: string): Promise<void> {
     throw new GanError('IO_ERROR', `train: cannot use ${runDir} as a run folder: ${(e as Error).message}`, {
       cause: e,
     });
+  }
+  const holder = runLockHolder(runDir);
+  if (holder) {
+    throw new GanError(
+      'RUN_IN_USE',
+      `train: ${runDir} is in use by ${holder}; wait for it to finish or stop it, or pick another --out`,
+    );
   }
   if (entries.includes('config.json')) {
     throw new GanError(
@@ -76,6 +83,17 @@ export async function readRunConfig(runDir: string): Promise<RunConfig> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
+    const entries = await fs.readdir(runDir).catch(() => undefined);
+    if (entries === undefined) {
+      throw new GanError('IO_ERROR', `${runDir} is not a gankit run folder: no such folder`, { cause: e });
+    }
+    if (entries.every((n) => n === LOCK_FILE)) {
+      throw new GanError(
+        'IO_ERROR',
+        `${runDir} holds no run yet: it was stopped before its config was written; start it again with the same 'gankit train ... --out ${runDir}'`,
+        { cause: e },
+      );
+    }
     throw new GanError('IO_ERROR', `${runDir} is not a gankit run folder: cannot read ${file}`, { cause: e });
   }
   return parseRunConfig(parseJson(text, file), file);

@@ -23,3 +23,17 @@ describe('presetConfig with --set overrides', () => {
     );
   });
 });
+
+describe('networks that do not fit the data', () => {
+  it.each([
+    ['dcgan-fashion', 'model.imageSize=32'],
+    ['dcgan-fashion', 'model.channels=3'],
+    ['cgan-fashion', 'model.imageSize=64'],
+  ])('%s with %s is refused before it trains, naming both shapes', async (preset, assignment) => {
+    const { createRun } = await import('../index.js');
+    const config = presetConfig(preset, { steps: 1, backend: 'cpu', set: [assignment] });
+    await expect(createRun(config, '/tmp/gankit-never-written')).rejects.toThrow(
+      /model\.imageSize \d+ and model\.channels \d do not fit the data: fashion-mnist\/train holds 28x28x1 images/,
+    );
+  });
+});

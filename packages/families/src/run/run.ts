@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { type BackendChoice, formatBackendReport, setupBackend } from '@gankit/backend';
 import { GanError } from '@gankit/core';
-import { saveModel, writeFileAtomic } from '@gankit/data';
+import { makeDirectory, saveModel, writeFileAtomic } from '@gankit/data';
 import {
   checkpointCallback,
   formatDuration,
@@ -119,6 +119,7 @@ export async function createRun(config: RunConfig, runDir: string, options: RunO
     config,
     checkpointOnSignal: true,
     ...(config.emaDecay !== undefined ? { emaDecay: config.emaDecay } : {}),
+    ...(training.onNonFinite !== undefined ? { onNonFinite: training.onNonFinite } : {}),
     callbacks: [
       ...(training.decayStart === undefined
         ? []
@@ -214,7 +215,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   for (;;) {
     const runDir = options.out ? path.resolve(options.out) : await nextFreeRunDir(base);
     await assertFreshRunDir(runDir);
-    await fs.mkdir(runDir, { recursive: true });
+    await makeDirectory(runDir, 'train');
     let lock: RunLock;
     try {
       lock = acquireRunLock(runDir, 'train', log);
@@ -269,6 +270,11 @@ export async function resume(runDir: string, options: ResumeOptions = {}): Promi
       return await fitRun(run, log);
     }
     const target = options.steps !== undefined ? step + options.steps : config.training.steps;
+    if (target <= step && !existsSync(runPaths(dir).evaluation)) {
+      // stopped after its last step but before the export: finish that
+      log(`resume: ${dir} reached step ${step}; writing its generator, samples and evaluation`);
+      return await fitRun(run, log);
+    }
     if (target <= step) {
       disposeRun(run);
       log(`resume: ${dir} is already at step ${step} of ${target}; pass --steps N to train N more`);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { type BackendChoice, setupBackend } from '@gankit/backend';
 import { GanError } from '@gankit/core';
-import { loadImage, loadModel, saveImage, tiledUpscale, writeFileAtomic } from '@gankit/data';
+import { loadImage, loadModel, PngStreamWriter, upscaleRowBands, writeFileAtomic } from '@gankit/data';
 import '@gankit/models'; // registers the custom layers saved generators use
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Log } from '../family.js';
@@ -23,12 +23,18 @@ async function loadRunGenerator(runDir: string, what: string, options: UseOption
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   const dir = runPaths(runDir).generator;
+  if (!existsSync(path.join(dir, 'model.json'))) {
+    throw new GanError(
+      'IO_ERROR',
+      `${what}: ${runDir} has no trained generator (${dir}/model.json); train it first with 'gankit train'`,
+    );
+  }
   try {
     return await loadModel(dir);
   } catch (e) {
     throw new GanError(
-      'IO_ERROR',
-      `${what}: ${runDir} has no trained generator (${dir}); train it first with 'gankit train'`,
+      'INVALID_DATA',
+      `${what}: the generator of ${runDir} cannot be loaded: ${(e as Error).message}`,
       {
         cause: e,
       },
@@ -206,7 +212,7 @@ export async function upscaleFile(
   try {
     const started = Date.now();
     let lastLogged = 0;
-    const result = await tiledUpscale(generator, image, {
+    const bands = upscaleRowBands(generator, image, {
       tile: options.tile ?? 128,
       overlap: options.overlap ?? 24,
       onProgress: (done, total) => {
@@ -217,13 +223,28 @@ export async function upscaleFile(
         }
       },
     });
-    const scale = result.width / image.width;
-    const parsed = path.parse(path.resolve(input));
-    const out = options.out
-      ? path.resolve(options.out)
-      : path.join(parsed.dir, `${parsed.name}.x${scale}.png`);
-    await saveImage(result, out);
-    log(`wrote ${result.width}x${result.height} (x${scale}) to ${out}`);
+    // the output goes to disk one band of tiles at a time: memory stays bounded by the tile size
+    let png: PngStreamWriter | undefined;
+    let scale = 0;
+    let out = '';
+    try {
+      for await (const band of bands) {
+        if (!png) {
+          scale = band.scale;
+          const parsed = path.parse(path.resolve(input));
+          out = options.out
+            ? path.resolve(options.out)
+            : path.join(parsed.dir, `${parsed.name}.x${scale}.png`);
+          png = await PngStreamWriter.open(out, band.width, image.height * scale, band.channels);
+        }
+        await png.writeRows(band.data);
+      }
+      await png!.close();
+    } catch (e) {
+      await png?.abort();
+      throw e;
+    }
+    log(`wrote ${image.width * scale}x${image.height * scale} (x${scale}) to ${out}`);
     return out;
   } finally {
     generator.dispose();

@@ -1,5 +1,6 @@
 import { appendFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirectory } from '@gankit/data';
 import type { Callback, TrainingContext } from '../engine/callbacks.js';
 import type { StepLosses } from '../engine/types.js';
 
@@ -42,7 +43,7 @@ export function metricsLogCallback(options: MetricsLogOptions = {}): Callback {
     async onTrainBegin(ctx: TrainingContext) {
       file = options.file ?? (ctx.runDir ? path.join(ctx.runDir, 'metrics.jsonl') : undefined);
       if (!file) return;
-      await fs.mkdir(path.dirname(file), { recursive: true });
+      await makeDirectory(path.dirname(file), 'metricsLog');
       const existing = await fs.readFile(file, 'utf8').catch(() => '');
       const stepOf = (line: string) => {
         try {

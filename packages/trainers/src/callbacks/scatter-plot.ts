@@ -80,7 +80,8 @@ export function scatterPlotCallback(options: ScatterPlotCallbackOptions): Callba
       if (ctx.step % every === 0) await write(ctx, `step-${String(ctx.step).padStart(8, '0')}`);
     },
     async onTrainEnd(ctx: TrainingContext) {
-      if (ctx.step > ctx.startStep) await write(ctx, 'final');
+      // also after a resume that trained nothing: a run stopped just before this wrote it
+      if (ctx.step > 0) await write(ctx, 'final');
     },
   };
 }

@@ -252,6 +252,94 @@ describe('non-finite guard and signals', () => {
     base.dispose();
   });
 
+  // the update of step 3 makes a weight NaN while step 3's loss was still finite
+  function nanWeightAfter(base: Strategy, badSteps: Set<number>): Strategy {
+    let calls = 0;
+    return {
+      ...base,
+      trainStep: (batches, ctx) => {
+        const losses = base.trainStep(batches, ctx);
+        calls++;
+        if (badSteps.has(calls)) {
+          const g = base.samplingNetwork();
+          const w = g.getWeights();
+          const nan = tf.fill(w[0]!.shape, Number.NaN);
+          g.setWeights([nan, ...w.slice(1)]);
+          nan.dispose();
+        }
+        return losses;
+      },
+    };
+  }
+
+  async function allCheckpointWeightsFinite(runDir: string): Promise<boolean> {
+    const { loadModel } = await import('@gankit/data');
+    const dir = path.join(runDir, 'checkpoints');
+    for (const step of (await fs.readdir(dir)).filter((n) => n.startsWith('step-'))) {
+      for (const net of await fs.readdir(path.join(dir, step, 'models'))) {
+        const m = await loadModel(path.join(dir, step, 'models', net));
+        m.dispose();
+      }
+    }
+    return true;
+  }
+
+  it('refuses to checkpoint a weight that became NaN, naming it and the step', async () => {
+    const runDir = path.join(tmp, 'nan-weight-stop');
+    const before = tf.memory().numTensors;
+    const base = tiny();
+    const trainer = new Trainer({
+      strategy: nanWeightAfter(base, new Set([3])),
+      data: syntheticSource([8, 8, 1], 4),
+      steps: 5,
+      runDir,
+      callbacks: [checkpointCallback({ every: 1 })],
+    });
+    const error = await trainer.fit().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NON_FINITE' });
+    expect((error as Error).message).toMatch(
+      /refusing to save .*step-00000003.*weight '.*' holds NaN at index 0/,
+    );
+    expect((await fs.readFile(path.join(runDir, 'checkpoints', 'latest'), 'utf8')).trim()).toBe(
+      'step-00000002',
+    );
+    expect(await allCheckpointWeightsFinite(runDir)).toBe(true);
+    base.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rolls back past a weight that became NaN and writes only finite checkpoints', async () => {
+    const runDir = path.join(tmp, 'nan-weight-rollback');
+    const base = tiny();
+    const trainer = new Trainer({
+      strategy: nanWeightAfter(base, new Set([3])),
+      data: syntheticSource([8, 8, 1], 4),
+      steps: 5,
+      runDir,
+      onNonFinite: 'rollback',
+      callbacks: [checkpointCallback({ every: 1 })],
+    });
+    expect((await trainer.fit()).step).toBe(5);
+    expect(await allCheckpointWeightsFinite(runDir)).toBe(true);
+    base.dispose();
+  });
+
+  it('reports the NaN loss, not the final checkpoint that its weights then made impossible', async () => {
+    const runDir = path.join(tmp, 'nan-loss-and-weight');
+    const base = tiny();
+    const poisoned = nanWeightAfter(base, new Set([3]));
+    const trainer = new Trainer({
+      strategy: nanAt(poisoned, new Set([3])),
+      data: syntheticSource([8, 8, 1], 4),
+      steps: 5,
+      runDir,
+      callbacks: [checkpointCallback({ every: 10 })],
+    });
+    await expect(trainer.fit()).rejects.toThrow("Trainer: loss 'd_loss' became Infinity at step 3");
+    expect(await allCheckpointWeightsFinite(runDir).catch(() => true)).toBe(true);
+    base.dispose();
+  });
+
   it('saves a checkpoint and stops cleanly on SIGTERM', async () => {
     const runDir = path.join(tmp, 'signal');
     const s = tiny();

@@ -149,11 +149,17 @@ export class Trainer<B extends object = Batch> {
     for (const cb of this.callbacks) await cb.onTrainBegin?.(ctx);
     let lastLosses: StepLosses = {};
     let rollbacks = 0;
+    let failure: { error: unknown } | undefined;
     try {
       while (this.step < this.options.steps && !this.interruptedBy) {
         for (const cb of this.callbacks) await cb.onStepBegin?.(this.context());
         try {
           lastLosses = await this.runStep(this.step + 1);
+          this.step++;
+          this.ema?.update();
+          // a checkpoint of this step refuses non-finite weights (NON_FINITE), caught here too
+          const stepCtx = this.context();
+          for (const cb of this.callbacks) await cb.onStepEnd?.(stepCtx, lastLosses);
         } catch (e) {
           if (
             !(e instanceof GanError && e.code === 'NON_FINITE') ||
@@ -169,18 +175,24 @@ export class Trainer<B extends object = Batch> {
           continue;
         }
         rollbacks = 0;
-        this.step++;
-        this.ema?.update();
-        const stepCtx = this.context();
-        for (const cb of this.callbacks) await cb.onStepEnd?.(stepCtx, lastLosses);
       }
       if (this.interruptedBy) await this.saveCheckpoint();
-    } finally {
-      process.off('SIGINT', stopOnSignal);
-      process.off('SIGTERM', stopOnSignal);
-      const endCtx = this.context();
-      for (const cb of this.callbacks) await cb.onTrainEnd?.(endCtx);
+    } catch (e) {
+      failure = { error: e };
     }
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    const endCtx = this.context();
+    for (const cb of this.callbacks) {
+      try {
+        await cb.onTrainEnd?.(endCtx);
+      } catch (e) {
+        // after a failure (say a NaN loss, whose update already reached the weights) a final
+        // checkpoint is refused too: the first error is the one to report
+        failure ??= { error: e };
+      }
+    }
+    if (failure) throw failure.error;
     return {
       step: this.step,
       lastLosses,
