@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { commonConfigShape, positiveInt } from '../config.js';
 import type { FamilyDefinition } from '../family.js';
 import { classFidelityOf, FIDELITY_PER_CLASS } from '../shared/class-fidelity.js';
-import { fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
+import { assertModelFitsData, fashionDataSchema, loadFashionSplit } from '../shared/fashion.js';
 import {
   endOfRunImageMetrics,
   imageFidMonitor,
@@ -220,6 +220,7 @@ export const lapganFamily: FamilyDefinition<LapganConfig> = {
   async build(config, log) {
     const { training, model: m } = config;
     const dataset = await loadFashionSplit(config.data.dir, 'train', log);
+    assertModelFitsData(m, dataset);
     const sizes = levelSizes(m);
     const c = m.numClasses === undefined ? {} : { numClasses: m.numClasses };
     const seed = training.seed;

@@ -1,11 +1,20 @@
-import { edgeMap } from '@gankit/data';
+import { GanError } from '@gankit/core';
+import { edgeMap, type FashionMnistDataset, toTensorBatch } from '@gankit/data';
 import { patchganDiscriminator, unetGenerator } from '@gankit/models';
-import { type BatchSource, datasetBatchSource, type PairedBatch, pix2pixStrategy } from '@gankit/trainers';
+import {
+  type BatchSource,
+  datasetBatchSource,
+  type PairedBatch,
+  pix2pixStrategy,
+  type Trainer,
+} from '@gankit/trainers';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import { commonConfigShape, nonNegative, positiveInt } from '../config.js';
-import type { FamilyDefinition } from '../family.js';
+import type { FamilyDefinition, Log } from '../family.js';
 import { loadFashionSplit } from '../shared/fashion.js';
+import { imageSetMetrics } from '../shared/image-metrics.js';
 
 /** Config of the `pix2pix` family. @category Families */
 export const pix2pixConfigSchema = z
@@ -57,23 +66,67 @@ const pix2pixEdges: Pix2pixConfig = {
 /** Pairs shown in sample grids (rows of input, output, target). */
 const PREVIEW_PAIRS = 4;
 
-/** Fashion-MNIST images padded to `size` (background -1) as targets, their edge maps as inputs. */
+/**
+ * FID and friends of a translator: it translates the edge maps of the test images, and its
+ * outputs (the 28x28 centre of the padded frame) are scored like any generator's samples, in
+ * the shipped classifier's feature space (or `options.features`) against the real test images.
+ */
+function translationMetrics(
+  g: tfl.LayersModel,
+  config: Pix2pixConfig,
+  test: FashionMnistDataset,
+  options: {
+    n?: number | undefined;
+    seed: number;
+    stats?: string | undefined;
+    features?: string | undefined;
+    log: Log;
+  },
+) {
+  const size = config.model.imageSize;
+  const threshold = config.data.edgeThreshold;
+  return imageSetMetrics(
+    (start, count) =>
+      tf.tidy(() => {
+        const { images, labels } = toTensorBatch(
+          test,
+          Array.from({ length: count }, (_, i) => start + i),
+        );
+        labels.dispose();
+        const fake = g.predict(edgeMap(padTo(images, size), { threshold })) as tf.Tensor4D;
+        const top = Math.floor((size - test.height) / 2);
+        const left = Math.floor((size - test.width) / 2);
+        return tf.slice(fake, [0, top, left, 0], [count, test.height, test.width, 1]);
+      }),
+    Math.min(options.n ?? test.count, test.count),
+    {
+      seed: options.seed,
+      log: options.log,
+      ...(options.stats ? { stats: options.stats } : {}),
+      ...(options.features ? { features: options.features } : {}),
+    },
+  );
+}
+
+/** Centres images in a `size` x `size` frame of background (-1). */
+function padTo(images: tf.Tensor4D, size: number): tf.Tensor4D {
+  const [, h, w] = images.shape;
+  const top = Math.floor((size - h) / 2);
+  const left = Math.floor((size - w) / 2);
+  return tf.pad(
+    images,
+    [
+      [0, 0],
+      [top, size - h - top],
+      [left, size - w - left],
+      [0, 0],
+    ],
+    -1,
+  );
+}
+
 function edgesSource(source: BatchSource, size: number, threshold: number): BatchSource<PairedBatch> {
-  const pad = (images: tf.Tensor) => {
-    const [, h, w] = images.shape as number[];
-    const top = Math.floor((size - h!) / 2);
-    const left = Math.floor((size - w!) / 2);
-    return tf.pad(
-      images as tf.Tensor4D,
-      [
-        [0, 0],
-        [top, size - h! - top],
-        [left, size - w! - left],
-        [0, 0],
-      ],
-      -1,
-    );
-  };
+  const pad = (images: tf.Tensor) => padTo(images as tf.Tensor4D, size);
   return {
     async next() {
       const batch = await source.next();
@@ -105,6 +158,12 @@ export const pix2pixFamily: FamilyDefinition<Pix2pixConfig> = {
     const threshold = config.data.edgeThreshold;
     const train = await loadFashionSplit(config.data.dir, 'train');
     const test = await loadFashionSplit(config.data.dir, 'test');
+    if (size < train.height || size < train.width) {
+      throw new GanError(
+        'SHAPE_MISMATCH',
+        `model.imageSize ${size} is smaller than the data: ${train.name} holds ${train.height}x${train.width} images, which pix2pix pads to model.imageSize`,
+      );
+    }
     log(`data: edge maps of ${train.name} (${train.count} images) padded to ${size}x${size}`);
     const data = edgesSource(
       datasetBatchSource(train, { batchSize: training.batchSize, seed: training.seed }),
@@ -138,9 +197,33 @@ export const pix2pixFamily: FamilyDefinition<Pix2pixConfig> = {
         optimizer: config.optimizer,
         preview,
       });
-      return { strategy, data };
+      const n = config.output.evalSamples ?? 10000;
+      const evaluate = (trainer: Trainer) =>
+        trainer.withSamplingNetwork(async (g) => ({
+          imageMetrics: await translationMetrics(g, config, test, {
+            n,
+            seed: training.seed + 1,
+            stats: config.output.evalReference,
+            log,
+          }),
+        }));
+      return { strategy, data, ...(n > 0 ? { evaluate } : {}) };
     } finally {
       tf.dispose([preview.inputs, preview.targets]);
     }
   },
+  evaluate: async (generator, config, options) => ({
+    imageMetrics: await translationMetrics(
+      generator,
+      config,
+      await loadFashionSplit(config.data.dir, 'test'),
+      {
+        n: options.n,
+        seed: options.seed ?? 1,
+        stats: options.stats,
+        features: options.features,
+        log: options.log,
+      },
+    ),
+  }),
 };

@@ -29,11 +29,38 @@ describe('networks that do not fit the data', () => {
     ['dcgan-fashion', 'model.imageSize=32'],
     ['dcgan-fashion', 'model.channels=3'],
     ['cgan-fashion', 'model.imageSize=64'],
+    ['lapgan-fashion', 'model.channels=3'],
   ])('%s with %s is refused before it trains, naming both shapes', async (preset, assignment) => {
     const { createRun } = await import('../index.js');
     const config = presetConfig(preset, { steps: 1, backend: 'cpu', set: [assignment] });
     await expect(createRun(config, '/tmp/gankit-never-written')).rejects.toThrow(
       /model\.imageSize \d+ and model\.channels \d do not fit the data: fashion-mnist\/train holds 28x28x1 images/,
     );
+  });
+});
+
+describe('pix2pix evaluation', () => {
+  it('scores the translations of the test edge maps with FID and friends, cropped to 28x28', async () => {
+    const { promises: fs } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { train } = await import('../index.js');
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'gankit-pix2pix-eval-'));
+    const config = presetConfig('pix2pix-edges', {
+      steps: 2,
+      backend: 'cpu',
+      set: [
+        'training.batchSize=4',
+        'model.generatorFilters=4',
+        'model.discriminatorFilters=4',
+        'output.evalSamples=40',
+        'output.evalReference=bundled',
+      ],
+    });
+    const result = await train(config, { out: path.join(out, 'run') });
+    const metrics = result.evaluation.imageMetrics as { fid: number; provenance: Record<string, unknown> };
+    expect(metrics.fid).toBeGreaterThan(0);
+    expect(metrics.provenance).toMatchObject({ resolution: '28x28x1', nFake: 40, nReal: 500, seed: 1 });
+    await fs.rm(out, { recursive: true, force: true });
   });
 });
