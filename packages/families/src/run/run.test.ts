@@ -64,3 +64,13 @@ describe('pix2pix evaluation', () => {
     await fs.rm(out, { recursive: true, force: true });
   });
 });
+
+describe('sampleRun', () => {
+  it('checks the output format before it loads anything', async () => {
+    const { sampleRun } = await import('../index.js');
+    // the run folder does not exist: the format is refused first
+    await expect(sampleRun('/nonexistent/run', { n: 4, seed: 0, out: 'grid.gif' })).rejects.toThrow(
+      'sample: --out must end in .png, .jpg, .jpeg or .webp, got "grid.gif"',
+    );
+  });
+});

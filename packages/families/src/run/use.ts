@@ -68,6 +68,13 @@ export const MAX_SAMPLES = 10_000;
  * @category Runs
  */
 export async function sampleRun(runDir: string, options: SampleRunOptions): Promise<string> {
+  // the output format is checked before any work (the grids are written by sharp)
+  if (!/\.(png|jpe?g|webp)$/i.test(options.out)) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `sample: --out must end in .png, .jpg, .jpeg or .webp, got ${JSON.stringify(options.out)}`,
+    );
+  }
   const dir = path.resolve(runDir);
   const config = await readRunConfig(dir);
   const family = getFamily(config.family);
