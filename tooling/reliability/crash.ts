@@ -57,6 +57,9 @@ export const SUBJECTS: Subject[] = [
       'output.sampleEvery=12',
       '--set',
       'output.progressEvery=6',
+      // the end-of-run FID would cost more than the training itself
+      '--set',
+      'output.evalSamples=0',
     ],
   },
 ];
