@@ -306,152 +306,46 @@ export function corpus(fixtures: string, work: string): BadInputCase[] {
 
   // ---- IDX files (Fashion-MNIST folders)
   const bundled = path.join(ROOT, 'packages/data/data/fashion-mnist-subset');
-  const idx: [string, string, (dir: string) => Promise<void>][] = [
-    [
-      'empty images file',
-      'train-images',
-      (d) => fs.writeFile(path.join(d, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(Buffer.alloc(0))),
-    ],
-    [
-      '3-byte images file',
-      'train-images',
-      (d) => fs.writeFile(path.join(d, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(Buffer.from([0, 0, 8]))),
-    ],
-    [
-      'wrong rank in magic',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [2000]), Buffer.alloc(2000)])),
-        ),
-    ],
-    [
-      'float dtype',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(0x0d, [10, 28, 28]), Buffer.alloc(10 * 784 * 4)])),
-        ),
-    ],
-    [
-      'unknown dtype code',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(0x42, [10, 28, 28]), Buffer.alloc(7840)])),
-        ),
-    ],
-    [
-      'zero images',
-      'train-images',
-      (d) =>
-        fs.writeFile(path.join(d, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(idxHeader(8, [0, 28, 28]))),
-    ],
-    [
-      'truncated pixel data',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [2000, 28, 28]), Buffer.alloc(784 * 100)])),
-        ),
-    ],
-    [
-      'trailing bytes',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [10, 28, 28]), Buffer.alloc(7840 + 13)])),
-        ),
-    ],
-    [
-      'gzip that declares 4 GB',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [5000000, 28, 28]), Buffer.alloc(1 << 20)])),
-        ),
-    ],
-    [
-      'dimensions that overflow',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(idxHeader(8, [0xffffffff, 0xffffffff, 28])),
-        ),
-    ],
-    [
-      'not gzip despite .gz',
-      'train-images',
-      (d) => fs.writeFile(path.join(d, 'train-images-idx3-ubyte.gz'), Buffer.from('this is not gzip')),
-    ],
-    [
-      'gzip of garbage',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.from('garbage garbage garbage')),
-        ),
-    ],
+  // each case replaces one file of a copy of the bundled set with these bytes, or damages the copy
+  const idxFile = (which: string) => `${which}-${which === 'train-images' ? 'idx3' : 'idx1'}-ubyte.gz`;
+  const gz = (...parts: Buffer[]) => zlib.gzipSync(Buffer.concat(parts));
+  const idx: [string, 'train-images' | 'train-labels', Buffer | ((dir: string) => Promise<unknown>)][] = [
+    ['empty images file', 'train-images', gz()],
+    ['3-byte images file', 'train-images', gz(Buffer.from([0, 0, 8]))],
+    ['wrong rank in magic', 'train-images', gz(idxHeader(8, [2000]), Buffer.alloc(2000))],
+    ['float dtype', 'train-images', gz(idxHeader(0x0d, [10, 28, 28]), Buffer.alloc(10 * 784 * 4))],
+    ['unknown dtype code', 'train-images', gz(idxHeader(0x42, [10, 28, 28]), Buffer.alloc(7840))],
+    ['zero images', 'train-images', gz(idxHeader(8, [0, 28, 28]))],
+    ['truncated pixel data', 'train-images', gz(idxHeader(8, [2000, 28, 28]), Buffer.alloc(784 * 100))],
+    ['trailing bytes', 'train-images', gz(idxHeader(8, [10, 28, 28]), Buffer.alloc(7840 + 13))],
+    ['gzip that declares 4 GB', 'train-images', gz(idxHeader(8, [5000000, 28, 28]), Buffer.alloc(1 << 20))],
+    ['dimensions that overflow', 'train-images', gz(idxHeader(8, [0xffffffff, 0xffffffff, 28]))],
+    ['not gzip despite .gz', 'train-images', Buffer.from('this is not gzip')],
+    ['gzip of garbage', 'train-images', gz(Buffer.from('garbage garbage garbage'))],
     [
       'truncated gzip stream',
       'train-images',
       async (d) => {
-        const g = await fs.readFile(path.join(bundled, 'train-images-idx3-ubyte.gz'));
-        await fs.writeFile(path.join(d, 'train-images-idx3-ubyte.gz'), g.subarray(0, 5000));
+        const whole = await fs.readFile(path.join(bundled, idxFile('train-images')));
+        await fs.writeFile(path.join(d, idxFile('train-images')), whole.subarray(0, 5000));
       },
     ],
     [
       '32x32 images for a 28x28 model',
       'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [100, 32, 32]), Buffer.alloc(100 * 1024)])),
-        ),
+      gz(idxHeader(8, [100, 32, 32]), Buffer.alloc(100 * 1024)),
     ],
-    [
-      'rank-4 images',
-      'train-images',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-images-idx3-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [10, 28, 28, 3]), Buffer.alloc(10 * 784 * 3)])),
-        ),
-    ],
-    [
-      'labels count differs',
-      'train-labels',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-labels-idx1-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [1999]), Buffer.alloc(1999)])),
-        ),
-    ],
-    [
-      'label 11',
-      'train-labels',
-      (d) =>
-        fs.writeFile(
-          path.join(d, 'train-labels-idx1-ubyte.gz'),
-          zlib.gzipSync(Buffer.concat([idxHeader(8, [2000]), Buffer.alloc(2000, 11)])),
-        ),
-    ],
-    ['labels missing', 'train-labels', (d) => fs.rm(path.join(d, 'train-labels-idx1-ubyte.gz'))],
-    ['images missing', 'train-images', (d) => fs.rm(path.join(d, 'train-images-idx3-ubyte.gz'))],
+    ['rank-4 images', 'train-images', gz(idxHeader(8, [10, 28, 28, 3]), Buffer.alloc(10 * 784 * 3))],
+    ['labels count differs', 'train-labels', gz(idxHeader(8, [1999]), Buffer.alloc(1999))],
+    ['label 11', 'train-labels', gz(idxHeader(8, [2000]), Buffer.alloc(2000, 11))],
+    ['labels missing', 'train-labels', (d) => fs.rm(path.join(d, idxFile('train-labels')))],
+    ['images missing', 'train-images', (d) => fs.rm(path.join(d, idxFile('train-images')))],
     [
       'labels are a folder',
       'train-labels',
       async (d) => {
-        await fs.rm(path.join(d, 'train-labels-idx1-ubyte.gz'));
-        await fs.mkdir(path.join(d, 'train-labels-idx1-ubyte.gz'));
+        await fs.rm(path.join(d, idxFile('train-labels')));
+        await fs.mkdir(path.join(d, idxFile('train-labels')));
       },
     ],
   ];
@@ -464,7 +358,8 @@ export function corpus(fixtures: string, work: string): BadInputCase[] {
       mention,
       setup: async () => {
         await copy(bundled, dir);
-        await damage(dir);
+        if (Buffer.isBuffer(damage)) await fs.writeFile(path.join(dir, idxFile(mention)), damage);
+        else await damage(dir);
       },
     });
   });
