@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { formatConfig, presetConfig } from '@gankit/families';
 import { ROOT, runCli } from './process.js';
 
 export interface BadInputCase {
@@ -300,6 +301,96 @@ export function corpus(fixtures: string, work: string): BadInputCase[] {
       await fs.writeFile(
         w('out-locked/.gankit.lock'),
         JSON.stringify({ pid: 1, host: os.hostname(), since: 'now' }),
+      );
+    },
+  });
+
+  // ---- config files (train --config)
+  const ringYaml = formatConfig(presetConfig('gan-ring8'));
+  const configFiles: [string, string, string | Buffer][] = [
+    [
+      'alias bomb',
+      'bomb.yaml',
+      ['a: &a [x, x, x, x, x, x, x, x, x]']
+        .concat(
+          ['b', 'c', 'd', 'e', 'f', 'g'].map(
+            (k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdef'[i]}`).join(', ')}]`,
+          ),
+        )
+        .join('\n'),
+    ],
+    ['custom tag', 'tag.yaml', `${ringYaml}extra: !!js/function "function () { return 1 }"\n`],
+    ['__proto__ key', 'proto.yaml', ringYaml.replace('model:\n', 'model:\n  __proto__:\n    polluted: 1\n')],
+    ['duplicate key', 'dup.yaml', `${ringYaml}family: dcgan\n`],
+    ['a list', 'list.yaml', '- family: gan\n'],
+    ['empty', 'empty.yaml', ''],
+    ['broken YAML', 'broken.yaml', 'family: [gan\n'],
+    ['broken JSON', 'broken.json', '{"family": "gan",'],
+    ['binary bytes', 'binary.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0xff, 0xfe, 0x0a, 0x1a])],
+    ['unknown family', 'family.yaml', ringYaml.replace('family: gan', 'family: gann')],
+    ['no family', 'nofamily.json', '{"preset": "gan-ring8"}'],
+    [
+      'three mistakes',
+      'three.yaml',
+      ringYaml
+        .replace('loss: non-saturating', 'loss: hindge')
+        .replace(/learningRate: .*/, 'learningRate: -1')
+        .replace(/ {2}steps: .*/, '  steps: 10\n  stpes: 3'),
+    ],
+    ['another extension', 'run.toml', 'family = "gan"\n'],
+    ['over 1 MiB', 'huge.yaml', `${ringYaml}# ${'x'.repeat(1.5 * 2 ** 20)}\n`],
+  ];
+  for (const [what, name, contents] of configFiles) {
+    add({
+      id: `config file: ${what}`,
+      category: 'config files',
+      args: [
+        'train',
+        '--config',
+        w(`configs/${name}`),
+        '--steps',
+        '2',
+        ...CPU,
+        '--out',
+        w(`config-run-${name}`),
+      ],
+      mention: name,
+      setup: async () => {
+        await fs.mkdir(w('configs'), { recursive: true });
+        await fs.writeFile(w(`configs/${name}`), contents);
+      },
+    });
+  }
+  add({
+    id: 'config file: missing',
+    category: 'config files',
+    args: ['train', '--config', w('configs/none.yaml'), ...CPU],
+    mention: 'none.yaml',
+  });
+  add({
+    id: 'config file: a folder',
+    category: 'config files',
+    args: ['train', '--config', w('configs-dir.yaml'), ...CPU],
+    mention: 'configs-dir.yaml',
+    setup: () => fs.mkdir(w('configs-dir.yaml'), { recursive: true }),
+  });
+  add({
+    id: 'config file: both --preset and --config',
+    category: 'config files',
+    args: ['train', '--preset', 'gan-ring8', '--config', w('configs/ring.yaml'), ...CPU],
+    mention: '--config',
+  });
+  add({
+    id: 'config file: written by gankit config, with comments and a $schema line (control)',
+    category: 'config files',
+    args: ['train', '--config', w('configs/ring.yaml'), '--steps', '2', ...CPU, '--out', w('config-run-ok')],
+    mention: '',
+    control: true,
+    setup: async () => {
+      await fs.mkdir(w('configs'), { recursive: true });
+      await fs.writeFile(
+        w('configs/ring.yaml'),
+        `# yaml-language-server: $schema=../schemas/gan.schema.json\n# my recipe\n${ringYaml}`,
       );
     },
   });
@@ -1044,6 +1135,7 @@ export async function badInputs(
   scratch: string,
   log: (line: string) => void,
   stride = 1,
+  match?: string,
 ): Promise<CaseResult[]> {
   const fixtures = path.join(scratch, 'fixtures');
   const work = path.join(scratch, 'work');
@@ -1052,7 +1144,7 @@ export async function badInputs(
   await makeFixtures(fixtures);
   const all = corpus(fixtures, work);
   log(`bad inputs: ${all.length} cases in the corpus${stride > 1 ? `, every ${stride}th run` : ''}`);
-  const chosen = all.filter((_, i) => i % stride === 0);
+  const chosen = all.filter((c, i) => i % stride === 0 && (match === undefined || c.id.includes(match)));
   const results: CaseResult[] = [];
   let next = 0;
   const worker = async () => {

@@ -1,5 +1,5 @@
 /**
- * `pnpm reliability [--quick]`: crash trials, the bad-input corpus, numerical faults and soak
+ * `pnpm reliability [--quick] [--only=crash,inputs,numerical,soak] [--cases=TEXT]`: crash trials, the bad-input corpus, numerical faults and soak
  * runs, with their figures and one summary line:
  * `reliability: R/T resumed, I/T identical, C corrupt, E/B clear errors, K crashes, H hangs`.
  * Exits 1 when any figure falls short (CI runs --quick). Writes every case to
@@ -20,6 +20,8 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 const wants = (part: string) => !only || only.includes(part);
+/** Only the bad-input cases whose id contains this text. */
+const caseFilter = process.argv.find((a) => a.startsWith('--cases='))?.slice('--cases='.length);
 const log = (line: string) => console.log(line);
 
 assertBuilt();
@@ -51,7 +53,7 @@ if (wants('crash')) {
 
 let bad = { total: 0, clear: 0, crashes: 0, hangs: 0, silent: 0, controls: 0, controlsOk: 0 };
 if (wants('inputs')) {
-  const results = await badInputs(path.join(scratch, 'inputs'), log, quick ? 4 : 1);
+  const results = await badInputs(path.join(scratch, 'inputs'), log, quick ? 4 : 1, caseFilter);
   const cases = results.filter((r) => !r.outcome.startsWith('control'));
   bad = {
     total: cases.length,

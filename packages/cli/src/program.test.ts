@@ -57,7 +57,7 @@ describe('gankit CLI errors', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("unknown option '--stepz'");
     expect(r.err).toContain(
-      "valid options of 'train': --preset, --steps, --batch-size, --seed, --backend, --data, --out",
+      "valid options of 'train': --preset, --config, --steps, --batch-size, --seed, --backend, --data, --out",
     );
   });
 
@@ -95,7 +95,7 @@ describe('gankit CLI errors', () => {
 
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain(
-      'valid commands: train, resume, sample, upscale, eval, stats, info, presets',
+      'valid commands: train, config, schema, resume, sample, upscale, eval, stats, info, presets',
     );
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
@@ -112,6 +112,8 @@ describe('gankit CLI errors', () => {
     expect(r.out.join('\n')).toMatch(/^onnxruntime-node (\d+\.\d+\.\d+|not installed)$/m);
     expect(createProgram().commands.map((c) => c.name())).toEqual([
       'train',
+      'config',
+      'schema',
       'resume',
       'sample',
       'upscale',

@@ -7,6 +7,7 @@ import { GanError } from '@gankit/core';
 import { listPresets, MAX_SAMPLES } from '@gankit/families';
 import { listZooModels, zooModelDir } from '@gankit/zoo';
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
+import { configCommand, schemaCommand } from './commands/config.js';
 import { evalCommand, statsCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { presetsCommand } from './commands/presets.js';
@@ -95,15 +96,26 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .showSuggestionAfterError(true)
     .exitOverride();
 
+  const presetHelp = () =>
+    `${listPresets()
+      .map((p) => p.name)
+      .join(', ')}, or one a plugin defines`;
+  const checkPreset = (cmd: Command, preset: string) => {
+    const presets = listPresets().map((p) => p.name);
+    if (!presets.includes(preset)) {
+      cmd.error(`error: unknown preset '${preset}'; valid presets: ${presets.join(', ')}`, {
+        code: 'commander.invalidArgument',
+      });
+    }
+  };
+
   const train = program
     .command('train')
-    .description('train a preset into a run folder (sample grids, checkpoints, the final generator)')
-    .requiredOption(
-      '--preset <name>',
-      `preset to train (${listPresets()
-        .map((p) => p.name)
-        .join(', ')}, or one a plugin defines)`,
+    .description(
+      'train a preset or a config file into a run folder (sample grids, checkpoints, the final generator)',
     )
+    .option('--preset <name>', `preset to train (${presetHelp()})`)
+    .option('--config <file>', "config file to train (YAML or JSON, as 'gankit config' writes)")
     .option('--steps <n>', 'training steps', int(1))
     .option('--batch-size <n>', 'images per batch', int(1))
     .option('--seed <n>', 'seed of initialisation, data order and latents', int(0))
@@ -118,12 +130,12 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async ({ plugin, ...opts }) => {
       await loadPlugins(plugin);
-      const presets = listPresets().map((p) => p.name);
-      if (!presets.includes(opts.preset)) {
-        train.error(`error: unknown preset '${opts.preset}'; valid presets: ${presets.join(', ')}`, {
-          code: 'commander.invalidArgument',
+      if ((opts.preset === undefined) === (opts.config === undefined)) {
+        train.error('error: give either --preset <name> or --config <file>', {
+          code: 'commander.missingMandatoryOptionValue',
         });
       }
+      if (opts.preset !== undefined) checkPreset(train, opts.preset);
       const result = await trainRun(opts, log);
       if (result.interruptedBy) interruptions.set(program, result.interruptedBy);
     })
@@ -131,10 +143,49 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
       'after',
       examples(
         'gankit train --preset dcgan-fashion                 # bundled data, into runs/dcgan-fashion',
-        'gankit train --preset gan-ring8 --steps 2000 --seed 1 --out runs/ring',
         'gankit train --preset lsrgan-x4 --set data.scale=2 --set latent.latentWeight=0',
+        'gankit train --config my-recipe.yaml --steps 2000 --seed 1 --out runs/seed1',
       ),
     );
+
+  const config = program
+    .command('config')
+    .description("write a preset's config as a YAML or JSON file to edit and train with --config")
+    .requiredOption('--preset <name>', `preset to start from (${presetHelp()})`)
+    .option('--format <format>', 'yaml or json (default: from --out, else yaml)', (v: string) => {
+      if (v !== 'yaml' && v !== 'json') throw new InvalidArgumentError(`expected yaml or json, got '${v}'`);
+      return v;
+    })
+    .option('--out <file>', 'file to write (default: print it)')
+    .option('--steps <n>', 'training steps', int(1))
+    .option('--batch-size <n>', 'images per batch', int(1))
+    .option('--seed <n>', 'seed of initialisation, data order and latents', int(0))
+    .option('--backend <name>', `compute backend (${BACKEND_CHOICES.join(', ')})`, backend)
+    .option('--data <dir>', "dataset folder, or 'bundled' for the subset shipped with gankit")
+    .option('--set <path=value...>', 'override a config value, e.g. --set training.steps=500')
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async ({ plugin, ...opts }) => {
+      await loadPlugins(plugin);
+      checkPreset(config, opts.preset);
+      await configCommand(opts, log);
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'gankit config --preset srgan-x4 > my.yaml          # then: gankit train --config my.yaml',
+        'gankit config --preset dcgan-fashion --set training.steps=8000 --out recipes/long.json',
+      ),
+    );
+
+  const schema = program
+    .command('schema')
+    .description("print a family's config schema as JSON Schema (for editors and other tools)")
+    .argument('<family>', 'family name (see gankit presets)')
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async (family: string, { plugin }) => {
+      await loadPlugins(plugin);
+      schemaCommand(family, log);
+    });
 
   const resume = program
     .command('resume')
@@ -302,7 +353,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     });
 
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, resume, sample, upscale, evaluate, stats, info, presets]) {
+  for (const cmd of [train, config, schema, resume, sample, upscale, evaluate, stats, info, presets]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) => {

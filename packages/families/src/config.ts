@@ -104,13 +104,23 @@ export type RunConfig = z.infer<typeof commonConfigSchema> & {
  * @param schema - the schema
  * @param value - the candidate
  * @param source - where it came from, for the message
+ * @param locate - where a dot path sits in the source (`line 12`), when it can be told
  * @returns the parsed value
  * @throws GanError `INVALID_CONFIG` listing each problem as `path: message, got value`
  * @category Configs
  */
-export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+export function parseWithSchema<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  source: string,
+  locate: (at: readonly PropertyKey[]) => string | undefined = () => undefined,
+): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  const where = (at: readonly PropertyKey[]) => {
+    const place = locate(at);
+    return place === undefined ? '' : ` (${place})`;
+  };
   const lines = result.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       // one line per unknown key, with its full path: `data.dri: unknown key (known: ...)`
@@ -123,7 +133,7 @@ export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, source:
       return issue.keys
         .map(
           (k) =>
-            `  ${[...issue.path, k].join('.')}: unknown key${known.length ? ` (known here: ${known.join(', ')})` : ''}`,
+            `  ${[...issue.path, k].join('.')}: unknown key${known.length ? ` (known here: ${known.join(', ')})` : ''}${where([...issue.path, k])}`,
         )
         .join('\n');
     }
@@ -133,7 +143,7 @@ export function parseWithSchema<T>(schema: z.ZodType<T>, value: unknown, source:
         v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined,
       value,
     );
-    return `  ${at}: ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+    return `  ${at}: ${issue.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}${where(issue.path)}`;
   });
   throw new GanError('INVALID_CONFIG', `${source} is not a valid training config:\n${lines.join('\n')}`);
 }
@@ -186,4 +196,56 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
     node = next as Record<string, unknown>;
   }
   node[keys.at(-1)!] = value;
+}
+
+/** Changes to a config before it trains, as the CLI's flags give them. @category Configs */
+export interface ConfigOverrides {
+  steps?: number;
+  batchSize?: number;
+  seed?: number;
+  backend?: BackendChoice;
+  /** The data folder (`bundled` for the data shipped with gankit); refused for generated data. */
+  data?: string;
+  /** `path=value` assignments, e.g. `latent.latentWeight=0` (values are JSON, else strings). */
+  set?: string[];
+}
+
+/**
+ * Applies the CLI's overrides to an unvalidated config in place: the flags first, then each
+ * `--set` in order. Validate the result with `parseRunConfig`.
+ * @param config - a preset's copy or a config file's contents
+ * @param overrides - the changes
+ * @param source - what the config is, for messages (`preset 'dcgan-fashion'`, `my.yaml`)
+ * @throws GanError `INVALID_ARGUMENT` for a malformed `--set` or `data` on generated data
+ * @category Configs
+ */
+export function applyConfigOverrides(
+  config: Record<string, unknown>,
+  overrides: ConfigOverrides,
+  source: string,
+): void {
+  const section = (key: string): Record<string, unknown> => {
+    const value = config[key];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as Record<string, unknown>;
+    }
+    const fresh: Record<string, unknown> = {};
+    config[key] = fresh;
+    return fresh;
+  };
+  if (overrides.steps !== undefined) section('training').steps = overrides.steps;
+  if (overrides.batchSize !== undefined) section('training').batchSize = overrides.batchSize;
+  if (overrides.seed !== undefined) section('training').seed = overrides.seed;
+  if (overrides.backend !== undefined) config.backend = overrides.backend;
+  for (const assignment of overrides.set ?? []) applyOverride(config, assignment);
+  if (overrides.data !== undefined) {
+    const data = section('data');
+    if (!('dir' in data)) {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `--data does not apply to ${source} (its data is generated: ${String(data.dataset)})`,
+      );
+    }
+    data.dir = overrides.data;
+  }
 }

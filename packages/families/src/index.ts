@@ -9,8 +9,9 @@
 export { BUILTIN_FAMILIES } from './builtin.js';
 export type { CganConfig } from './cgan/index.js';
 export { cganConfigSchema, cganFamily } from './cgan/index.js';
-export type { RunConfig } from './config.js';
+export type { ConfigOverrides, RunConfig } from './config.js';
 export {
+  applyConfigOverrides,
   applyOverride,
   commonConfigSchema,
   commonConfigShape,
@@ -18,6 +19,8 @@ export {
   parseWithSchema,
   positiveInt,
 } from './config.js';
+export type { FormatConfigOptions } from './config-file.js';
+export { configFromFile, formatConfig } from './config-file.js';
 export type { DcganConfig } from './dcgan/index.js';
 export { dcganConfigSchema, dcganFamily } from './dcgan/index.js';
 export type { EvaluateOptions, FamilyDefinition, FamilyParts, Log, SampleOptions } from './family.js';
@@ -39,7 +42,6 @@ export {
   parseRunConfig,
 } from './registry.js';
 export type {
-  ConfigOverrides,
   ResumeOptions,
   Run,
   RunOptions,

@@ -116,11 +116,16 @@ export function getPreset(name: string): RunConfig {
  * Validates a run config with its family's schema (every problem at once, with dot paths).
  * @param value - the candidate config (from a preset with overrides, a file, a run folder)
  * @param source - where it came from, for the message
+ * @param locate - where a dot path sits in the source (`line 12`), when it can be told
  * @returns the config, typed as the common shape
  * @throws GanError `INVALID_CONFIG` for a config its family refuses or that names no family; `UNKNOWN_NAME` for an unknown family
  * @category Configs
  */
-export function parseRunConfig(value: unknown, source: string): RunConfig {
+export function parseRunConfig(
+  value: unknown,
+  source: string,
+  locate?: (at: readonly PropertyKey[]) => string | undefined,
+): RunConfig {
   const family = (value as { family?: unknown } | null)?.family;
   if (typeof family !== 'string') {
     throw new GanError(
@@ -128,7 +133,13 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
       `${source} is not a valid training config:\n  family: expected a family name, got ${JSON.stringify(family)}`,
     );
   }
-  return parseWithSchema(getFamily(family).schema, value, source);
+  let definition: FamilyDefinition;
+  try {
+    definition = getFamily(family);
+  } catch (e) {
+    throw e instanceof GanError ? new GanError(e.code, `${source}: family: ${e.message}`, { cause: e }) : e;
+  }
+  return parseWithSchema(definition.schema, value, source, locate);
 }
 
 /**
@@ -146,5 +157,10 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
  * @category Configs
  */
 export function familyJsonSchema(name: string): Record<string, unknown> {
-  return z.toJSONSchema(getFamily(name).schema, { io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(getFamily(name).schema, { io: 'input' }) as {
+    properties?: Record<string, unknown>;
+  } & Record<string, unknown>;
+  // a config file may name its schema; configFromFile drops the key before validating
+  schema.properties = { $schema: { type: 'string' }, ...schema.properties };
+  return schema;
 }

@@ -1,9 +1,11 @@
 import type { BackendChoice } from '@gankit/backend';
-import { presetConfig, type RunResult, train } from '@gankit/families';
+import { configFromFile, presetConfig, type RunResult, train } from '@gankit/families';
 
-/** Flags of `gankit train`. */
+/** Flags of `gankit train`: a preset or a config file, and overrides. */
 export interface TrainFlags {
-  preset: string;
+  preset?: string;
+  /** A YAML or JSON config file (as `gankit config` writes), instead of a preset. */
+  config?: string;
   steps?: number;
   batchSize?: number;
   seed?: number;
@@ -16,13 +18,14 @@ export interface TrainFlags {
 }
 
 /**
- * `gankit train`, as the program runs it: trains a preset into a run folder, writing sample
+ * `gankit train`, as the program runs it: trains a preset or a config file into a run folder, writing sample
  * grids and checkpoints.
  * @returns the run's result; `interruptedBy` says a signal stopped it (checkpoint saved)
  */
 export async function trainRun(flags: TrainFlags, log: (line: string) => void): Promise<RunResult> {
-  const { preset, out, threads, ...overrides } = flags;
-  const config = presetConfig(preset, overrides);
+  const { preset, config: file, out, threads, ...overrides } = flags;
+  const config =
+    file !== undefined ? await configFromFile(file, overrides) : presetConfig(preset ?? '', overrides);
   return train(config, {
     log,
     ...(out === undefined ? {} : { out }),

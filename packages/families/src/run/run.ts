@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { type BackendChoice, formatBackendReport, setupBackend } from '@gankit/backend';
+import { formatBackendReport, setupBackend } from '@gankit/backend';
 import { GanError } from '@gankit/core';
 import { makeDirectory, saveModel, writeFileAtomic } from '@gankit/data';
 import {
@@ -12,24 +12,12 @@ import {
   sampleGridCallback,
   Trainer,
 } from '@gankit/trainers';
-import { applyOverride, type RunConfig } from '../config.js';
+import { applyConfigOverrides, type ConfigOverrides, type RunConfig } from '../config.js';
 import type { FamilyParts, Log } from '../family.js';
 import { getFamily, getPreset, parseRunConfig } from '../registry.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { monitorCallback } from './monitor.js';
 import { assertFreshRunDir, nextFreeRunDir, readRunConfig, runPaths, writeRunConfig } from './run-dir.js';
-
-/** Changes to a preset before it trains, as the CLI's flags give them. @category Runs */
-export interface ConfigOverrides {
-  steps?: number;
-  batchSize?: number;
-  seed?: number;
-  backend?: BackendChoice;
-  /** The data folder (`bundled` for the data shipped with gankit); refused for generated data. */
-  data?: string;
-  /** `path=value` assignments, e.g. `latent.latentWeight=0` (values are JSON, else strings). */
-  set?: string[];
-}
 
 /**
  * A preset's config with overrides applied, validated by its family's schema.
@@ -47,20 +35,7 @@ export interface ConfigOverrides {
  */
 export function presetConfig(preset: string, overrides: ConfigOverrides = {}): RunConfig {
   const config = getPreset(preset);
-  if (overrides.steps !== undefined) config.training.steps = overrides.steps;
-  if (overrides.batchSize !== undefined) config.training.batchSize = overrides.batchSize;
-  if (overrides.seed !== undefined) config.training.seed = overrides.seed;
-  if (overrides.backend !== undefined) config.backend = overrides.backend;
-  for (const assignment of overrides.set ?? []) applyOverride(config as Record<string, unknown>, assignment);
-  if (overrides.data !== undefined) {
-    if (!('dir' in config.data)) {
-      throw new GanError(
-        'INVALID_ARGUMENT',
-        `--data does not apply to preset '${preset}' (its data is generated: ${config.data.dataset})`,
-      );
-    }
-    config.data.dir = overrides.data;
-  }
+  applyConfigOverrides(config, overrides, `preset '${preset}'`);
   return parseRunConfig(config, `preset '${preset}' with the given flags`);
 }
 
