@@ -15,6 +15,7 @@ import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainRun } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
+import { terminalProgress, wantsProgressBar } from './terminal-progress.js';
 
 const THREADS_HELP = "CPU threads: the native kernels' or, without them, wasm's (default: every core)";
 
@@ -86,10 +87,14 @@ const optionNames = (cmd: Command) => cmd.options.map((o: Option) => o.long ?? o
 
 /**
  * Builds the `gankit` command-line program.
- * @param log - where normal output goes
+ * @param output - where normal output goes (default: stdout, with a progress bar while training
+ * when stdout is a terminal)
  * @returns the commander program (call `parseAsync`)
  */
-export function createProgram(log: (line: string) => void = (l) => console.log(l)): Command {
+export function createProgram(output?: (line: string) => void): Command {
+  const bar = output === undefined && wantsProgressBar() ? terminalProgress(process.stdout) : undefined;
+  const log = output ?? bar?.log ?? ((l: string) => console.log(l));
+  const onProgress = bar ? { onProgress: bar.update.bind(bar) } : {};
   const program = new Command('gankit')
     .description('Train, resume and sample Generative Adversarial Networks on TensorFlow.js')
     .version(cliVersion(), '-V, --version', 'print the version of gankit')
@@ -136,7 +141,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
         });
       }
       if (opts.preset !== undefined) checkPreset(train, opts.preset);
-      const result = await trainRun(opts, log);
+      const result = await trainRun({ ...opts, ...onProgress }, log).finally(() => bar?.end());
       if (result.interruptedBy) interruptions.set(program, result.interruptedBy);
     })
     .addHelpText(
@@ -196,7 +201,7 @@ export function createProgram(log: (line: string) => void = (l) => console.log(l
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (runDir: string, { plugin, ...opts }) => {
       await loadPlugins(plugin);
-      const result = await resumeCommand(runDir, opts, log);
+      const result = await resumeCommand(runDir, { ...opts, ...onProgress }, log).finally(() => bar?.end());
       if (result?.interruptedBy) interruptions.set(program, result.interruptedBy);
     })
     .addHelpText(

@@ -8,7 +8,7 @@ export type { LearningRateScheduleOptions } from './callbacks/learning-rate.js';
 export { learningRateFactor, learningRateSchedule } from './callbacks/learning-rate.js';
 export type { MetricsLogOptions } from './callbacks/metrics-log.js';
 export { metricsLogCallback } from './callbacks/metrics-log.js';
-export type { ProgressOptions } from './callbacks/progress.js';
+export type { ProgressInfo, ProgressOptions } from './callbacks/progress.js';
 export { formatDuration, progressCallback } from './callbacks/progress.js';
 export type { SampleGridOptions } from './callbacks/sample-grid.js';
 export { sampleGridCallback } from './callbacks/sample-grid.js';

@@ -1,4 +1,5 @@
 import { type RunResult, resume } from '@gankit/families';
+import type { ProgressInfo } from '@gankit/trainers';
 
 /** Flags of `gankit resume`. */
 export interface ResumeFlags {
@@ -6,6 +7,8 @@ export interface ResumeFlags {
   steps?: number;
   /** CPU threads: the native kernels' or, without them, wasm's (default: every core). */
   threads?: number;
+  /** Called after every step in place of the progress lines (the terminal's bar). */
+  onProgress?: (progress: ProgressInfo) => void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { BackendChoice } from '@gankit/backend';
 import { configFromFile, presetConfig, type RunResult, train } from '@gankit/families';
+import type { ProgressInfo } from '@gankit/trainers';
 
 /** Flags of `gankit train`: a preset or a config file, and overrides. */
 export interface TrainFlags {
@@ -15,6 +16,8 @@ export interface TrainFlags {
   threads?: number;
   /** `path=value` overrides of the preset's config, e.g. `latent.latentWeight=0`. */
   set?: string[];
+  /** Called after every step in place of the progress lines (the terminal's bar). */
+  onProgress?: (progress: ProgressInfo) => void;
 }
 
 /**
@@ -23,13 +26,14 @@ export interface TrainFlags {
  * @returns the run's result; `interruptedBy` says a signal stopped it (checkpoint saved)
  */
 export async function trainRun(flags: TrainFlags, log: (line: string) => void): Promise<RunResult> {
-  const { preset, config: file, out, threads, ...overrides } = flags;
+  const { preset, config: file, out, threads, onProgress, ...overrides } = flags;
   const config =
     file !== undefined ? await configFromFile(file, overrides) : presetConfig(preset ?? '', overrides);
   return train(config, {
     log,
     ...(out === undefined ? {} : { out }),
     ...(threads === undefined ? {} : { threads }),
+    ...(onProgress === undefined ? {} : { onProgress }),
   });
 }
 

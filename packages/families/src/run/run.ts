@@ -8,6 +8,7 @@ import {
   formatDuration,
   learningRateSchedule,
   metricsLogCallback,
+  type ProgressInfo,
   progressCallback,
   sampleGridCallback,
   Trainer,
@@ -45,6 +46,8 @@ export interface RunOptions {
   log?: Log;
   /** CPU threads: the native kernels' or, without them, wasm's (default: every core). */
   threads?: number;
+  /** Called after every training step, in place of the progress lines (a terminal's bar). */
+  onProgress?: (progress: ProgressInfo) => void;
 }
 
 /** A run ready to train: its trainer and the family's parts. @category Runs */
@@ -100,7 +103,12 @@ export async function createRun(config: RunConfig, runDir: string, options: RunO
         ? []
         : [learningRateSchedule({ kind: 'linear', decayStart: training.decayStart })]),
       ...(monitor ? [monitor] : []),
-      progressCallback({ every: output.progressEvery, log, ...(monitor ? { status: monitor.status } : {}) }),
+      progressCallback({
+        every: output.progressEvery,
+        log,
+        ...(monitor ? { status: monitor.status } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
       metricsLogCallback({ every: 1 }),
       parts.samples ??
         sampleGridCallback({

@@ -12,6 +12,28 @@ export interface ProgressOptions {
   log?: (line: string) => void;
   /** Extra text appended to each line when it returns some (e.g. the latest FID of a periodic evaluation). */
   status?: () => string | undefined;
+  /**
+   * Called after every step with the same figures, in place of the lines: for a live display
+   * such as a terminal progress bar, which draws at its own pace.
+   */
+  onProgress?: (progress: ProgressInfo) => void;
+}
+
+/**
+ * Where training stands after a step, as {@link ProgressOptions.onProgress} receives it.
+ * @category Callbacks
+ */
+export interface ProgressInfo {
+  step: number;
+  totalSteps: number;
+  /** The step's losses by name. */
+  losses: StepLosses;
+  /** Steps per second since this process started training (0 before the first). */
+  stepsPerSecond: number;
+  /** Estimated time to the last step, in milliseconds. */
+  etaMs: number;
+  /** The `status` text, when there is some. */
+  status?: string;
 }
 
 /**
@@ -53,16 +75,26 @@ export function progressCallback(options: ProgressOptions = {}): Callback {
   return {
     name: 'progress',
     onStepEnd(ctx: TrainingContext, losses: StepLosses) {
-      if (ctx.step % every !== 0 && ctx.step !== ctx.totalSteps) return;
+      const lineDue = !options.onProgress && (ctx.step % every === 0 || ctx.step === ctx.totalSteps);
+      if (!lineDue && !options.onProgress) return;
       const done = ctx.step - ctx.startStep;
       const perStep = done > 0 ? ctx.elapsedMs / done : 0;
+      const status = options.status?.();
+      options.onProgress?.({
+        step: ctx.step,
+        totalSteps: ctx.totalSteps,
+        losses,
+        stepsPerSecond: perStep > 0 ? 1000 / perStep : 0,
+        etaMs: perStep * (ctx.totalSteps - ctx.step),
+        ...(status ? { status } : {}),
+      });
+      if (!lineDue) return;
       const width = String(ctx.totalSteps).length;
       const lossText = Object.entries(losses)
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join('  ');
       const speed = perStep > 0 ? `${(1000 / perStep).toFixed(1)} step/s` : '';
       const eta = formatDuration(perStep * (ctx.totalSteps - ctx.step));
-      const status = options.status?.();
       log(
         `step ${String(ctx.step).padStart(width)}/${ctx.totalSteps}  ${lossText}  ${speed}  ETA ${eta}${status ? `  ${status}` : ''}`,
       );

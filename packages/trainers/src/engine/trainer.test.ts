@@ -134,6 +134,35 @@ describe('Trainer', () => {
     ]);
   });
 
+  it('gives every step to onProgress, in place of the lines', async () => {
+    const strategy = tiny();
+    const lines: string[] = [];
+    const seen: { step: number; totalSteps: number; names: string[]; eta: number }[] = [];
+    await new Trainer({
+      strategy,
+      data: syntheticSource([8, 8, 1], 4),
+      steps: 3,
+      callbacks: [
+        progressCallback({
+          every: 1,
+          log: (l) => lines.push(l),
+          status: () => 'FID 1.00 @1',
+          onProgress: (p) =>
+            seen.push({ step: p.step, totalSteps: p.totalSteps, names: Object.keys(p.losses), eta: p.etaMs }),
+        }),
+      ],
+    }).fit();
+    strategy.dispose();
+    expect(lines).toEqual([]);
+    expect(seen.map((s) => [s.step, s.totalSteps])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(seen[0]!.names).toEqual(['d_loss', 'g_loss']);
+    expect(seen[2]!.eta).toBe(0);
+  });
+
   it('stops with a GanError naming the step and the loss term when a loss is not finite', async () => {
     const base = tiny();
     const broken: Strategy = {
