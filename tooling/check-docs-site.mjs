@@ -5,9 +5,10 @@
 // docs TypeDoc copies from a third-party declaration (class tsd-is-external: tfjs-layers'
 // Layer.dispose, Node's Error.stackTraceLimit), text gankit cannot change. A <strong> glued to
 // letters or digits (x**y**z) fails too; bold prose in the guides is fine.
+// Every local href and src must lead to a file of the site.
 // Usage: node tooling/check-docs-site.mjs [DIR]   (default docs/api)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The page's text around the tag at `index` (tags other than it stripped), on one line. */
@@ -53,6 +54,25 @@ export function eatenMath(html) {
   return found;
 }
 
+/**
+ * The links of one page that lead nowhere: every local `href` and `src` must name a file of the
+ * site (fragments and queries aside); links off the site are not followed.
+ * @param {string} file - the page
+ * @param {string} html - its text
+ * @returns {string[]} the broken targets
+ */
+export function brokenLinks(file, html) {
+  const broken = [];
+  for (const m of html.matchAll(/\s(?:href|src)="([^"]*)"/g)) {
+    const target = m[1].replace(/&amp;/g, '&');
+    if (target === '' || /^(#|[a-z][a-z0-9+.-]*:)/i.test(target)) continue;
+    const local = decodeURIComponent(target.replace(/[?#].*$/, ''));
+    if (local === '') continue;
+    if (!existsSync(join(dirname(file), local))) broken.push(target);
+  }
+  return broken;
+}
+
 /** The .html files under `dir`, sorted. */
 function pages(dir) {
   return readdirSync(dir, { withFileTypes: true })
@@ -80,6 +100,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       else failures.push(`${relative(root, file)}: ${hit.snippet}`);
     }
   }
+  const broken = files.flatMap((file) =>
+    brokenLinks(file, readFileSync(file, 'utf8')).map((t) => `${relative(root, file)}: ${t}`),
+  );
+  if (broken.length) {
+    console.error(broken.slice(0, 50).join('\n'));
+    console.error(`check-docs-site: ${broken.length} link(s) to files the site does not have`);
+    process.exit(1);
+  }
   if (failures.length) {
     console.error(failures.join('\n'));
     console.error(
@@ -88,6 +116,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   console.log(
-    `check-docs-site: OK, ${files.length} pages, no eaten math (${exempt} <em> in third-party docs allowed)`,
+    `check-docs-site: OK, ${files.length} pages, every local link resolves, no eaten math (${exempt} <em> in third-party docs allowed)`,
   );
 }

@@ -15,6 +15,8 @@ const expected = {
   metrics: 'modeCoverage',
   families: 'train',
   zoo: 'listZooModels',
+  sweeps: 'runSweepLocally',
+  report: 'buildRunReportHtml',
   cli: 'runCli',
 };
 let failed = false;

@@ -74,6 +74,10 @@ describe('the package graph', () => {
       expect(models.has(p), `@gankit/models pulls ${p}`).toBe(false);
     for (const p of ['@gankit/losses', '@gankit/metrics'])
       expect(installs(p).has('sharp'), `${p} pulls sharp`).toBe(false);
+    // reports read files: no tensors, no image codec, no GAN code
+    const report = installs('@gankit/report');
+    for (const p of [...gan, 'sharp', '@tensorflow/tfjs-core', '@gankit/backend'])
+      expect(report.has(p), `@gankit/report pulls ${p}`).toBe(false);
   });
 
   it('imports siblings only through their package names', () => {
@@ -132,5 +136,13 @@ describe('browser bundles', () => {
     );
     expect(result.errors).toEqual([]);
     expect(result.outputFiles[0]!.text).not.toMatch(/onnxruntime|node:fs|worker_threads/);
+  });
+
+  it("builds the trainers' strategies and training step for a page", async () => {
+    const result = await bundle(
+      "import { adversarialStrategy, trainingStep } from '@gankit/trainers/browser'; console.log(adversarialStrategy, trainingStep);",
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.outputFiles[0]!.text).not.toMatch(/onnxruntime|from "sharp"|node:fs|node:path/);
   });
 });

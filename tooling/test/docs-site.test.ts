@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../packages/cli/src/index.js';
-import { eatenMath } from '../check-docs-site.mjs';
+import { brokenLinks, eatenMath } from '../check-docs-site.mjs';
 import { CLI_REFERENCE_PATH, cliReference } from '../cli-reference.js';
 
 // The docs site (`pnpm run docs`): the generated CLI reference stays in step with the program,
@@ -59,5 +61,29 @@ describe('typedoc.json', () => {
       projectDocuments: string[];
     };
     expect(config.projectDocuments).toEqual(expect.arrayContaining(['README.md', 'docs/*.md']));
+  });
+});
+
+describe('the link check of the built site', () => {
+  it('finds local links to missing files and leaves fragments and other sites alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gankit-links-'));
+    try {
+      mkdirSync(join(dir, 'documents'));
+      writeFileSync(join(dir, 'documents', 'gan.html'), '');
+      writeFileSync(join(dir, 'media.png'), '');
+      const page = join(dir, 'index.html');
+      const html = [
+        '<a href="documents/gan.html#the-math">ok</a>',
+        '<img src="./media.png">',
+        '<a href="#start">fragment</a>',
+        '<a href="https://example.org/x">off the site</a>',
+        '<img src="data:image/png;base64,AAAA">',
+        '<a href="documents/dcgan.html">missing</a>',
+        '<img src="../outside.png">',
+      ].join('\n');
+      expect(brokenLinks(page, html)).toEqual(['documents/dcgan.html', '../outside.png']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

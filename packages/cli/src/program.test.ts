@@ -95,7 +95,7 @@ describe('gankit CLI errors', () => {
 
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain(
-      'valid commands: train, config, schema, resume, sample, upscale, eval, stats, info, presets',
+      'valid commands: train, config, schema, resume, sample, upscale, eval, stats, report, compare, info, presets',
     );
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
@@ -119,8 +119,12 @@ describe('gankit CLI errors', () => {
       'upscale',
       'eval',
       'stats',
+      'report',
+      'compare',
       'info',
       'presets',
+      'sweep',
+      'worker',
     ]);
   });
 });

@@ -11,8 +11,10 @@ import { configCommand, schemaCommand } from './commands/config.js';
 import { evalCommand, statsCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { presetsCommand } from './commands/presets.js';
+import { compareCommand, reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
+import { registerSweepCommands } from './commands/sweep.js';
 import { trainRun } from './commands/train.js';
 import { upscaleCommand } from './commands/upscale.js';
 import { terminalProgress, wantsProgressBar } from './terminal-progress.js';
@@ -335,6 +337,32 @@ export function createProgram(output?: (line: string) => void): Command {
       await statsCommand(opts, log);
     });
 
+  const report = program
+    .command('report')
+    .description(
+      "rebuild a run's report.html: loss curves, evaluations, sample grids, config (opens from disk)",
+    )
+    .argument('<runDir>', 'run folder')
+    .option('--out <file>', 'HTML file to write (default <runDir>/report.html)')
+    .action(async (runDir: string, opts) => {
+      await reportCommand(runDir, opts, log);
+    });
+
+  const compare = program
+    .command('compare')
+    .description(
+      'put two or more runs side by side: curves overlaid, end-of-run numbers, final grids, config differences',
+    )
+    .argument('<runDirs...>', 'run folders')
+    .requiredOption('--out <file>', 'HTML file to write')
+    .action(async (runDirs: string[], opts) => {
+      await compareCommand(runDirs, opts, log);
+    })
+    .addHelpText(
+      'after',
+      examples('gankit compare runs/dcgan-fashion runs/dcgan-fashion-2 --out compare.html'),
+    );
+
   const info = program
     .command('info')
     .description('versions, and which backend is chosen and why')
@@ -357,8 +385,34 @@ export function createProgram(output?: (line: string) => void): Command {
       presetsCommand(log);
     });
 
+  const sweepCommands = registerSweepCommands(program, {
+    log,
+    int,
+    backend,
+    examples,
+    loadPlugins,
+    interrupted: (signal) => interruptions.set(program, signal),
+    threadsHelp: THREADS_HELP,
+    pluginHelp: PLUGIN_HELP,
+    backendChoices: BACKEND_CHOICES,
+  });
+
   // an unknown flag names the valid ones for that command
-  for (const cmd of [train, config, schema, resume, sample, upscale, evaluate, stats, info, presets]) {
+  for (const cmd of [
+    train,
+    config,
+    schema,
+    resume,
+    sample,
+    upscale,
+    evaluate,
+    stats,
+    report,
+    compare,
+    info,
+    presets,
+    ...sweepCommands,
+  ]) {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
       outputError: (str, write) => {

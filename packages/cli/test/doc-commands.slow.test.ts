@@ -97,6 +97,10 @@ describe('[slow] documented commands', () => {
       // each document in a folder of its own, as a reader starting from its first command
       const dir = path.join(scratch, doc.replace(/[/.]/g, '-'));
       await fs.mkdir(path.join(dir, 'docs'), { recursive: true });
+      // the files guides name as docs/examples/... (a sweep spec) are there too
+      await fs.cp(path.join(root, 'docs', 'examples'), path.join(dir, 'docs', 'examples'), {
+        recursive: true,
+      });
       await fs.copyFile(path.join(scratch, 'photo.jpg'), path.join(dir, 'photo.jpg'));
       process.chdir(dir);
       const log = vi.spyOn(console, 'log').mockImplementation(() => {});

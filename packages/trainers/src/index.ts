@@ -20,6 +20,7 @@ export type { PointsBatchSourceOptions } from './data/points-source.js';
 export { pointsBatchSource } from './data/points-source.js';
 export type { Callback, TrainingContext } from './engine/callbacks.js';
 export { WeightsEma } from './engine/ema.js';
+export { trainingStep } from './engine/step.js';
 export type { TrainerOptions, TrainResult } from './engine/trainer.js';
 export { Trainer } from './engine/trainer.js';
 export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';

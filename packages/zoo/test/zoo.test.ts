@@ -9,6 +9,7 @@ import { float32ToFloat16 } from '../scripts/float16.js';
 import { goldenInput } from '../src/golden.js';
 import { listZooModels, loadZooModel, zooModelCard, zooModelDir } from '../src/index.js';
 import { superResolutionTable } from '../src/sr-table.js';
+import { zooCatalog } from '../src/zoo-catalog.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -106,5 +107,17 @@ describe('docs/super-resolution.md', () => {
     );
     expect(table, 'run packages/zoo/scripts/sr-table.ts --write').toBe(superResolutionTable());
     expect(table).toContain('`srresnet-x4`');
+  });
+});
+
+describe('docs/zoo.md', () => {
+  it('holds the catalogue generated from every card', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'zoo.md'), 'utf8');
+    const catalog = doc.slice(
+      doc.indexOf('<!-- zoo-catalog:start -->') + '<!-- zoo-catalog:start -->'.length + 1,
+      doc.indexOf('<!-- zoo-catalog:end -->'),
+    );
+    expect(catalog, 'run packages/zoo/scripts/zoo-page.ts --write').toBe(zooCatalog());
+    for (const name of listZooModels()) expect(catalog).toContain(`### \`${name}\``);
   });
 });

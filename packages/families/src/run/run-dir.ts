@@ -10,6 +10,8 @@ import { LOCK_FILE, runLockHolder } from './lock.js';
 export const runPaths = (runDir: string) => ({
   config: path.join(runDir, 'config.json'),
   evaluation: path.join(runDir, 'evaluation.json'),
+  backend: path.join(runDir, 'backend.json'),
+  report: path.join(runDir, 'report.html'),
   monitor: path.join(runDir, 'monitor.jsonl'),
   generator: path.join(runDir, 'generator'),
   samples: path.join(runDir, 'samples'),

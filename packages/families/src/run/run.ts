@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatBackendReport, setupBackend } from '@gankit/backend';
+import { type BackendReport, formatBackendReport, setupBackend } from '@gankit/backend';
 import { GanError } from '@gankit/core';
 import { makeDirectory, saveModel, writeFileAtomic } from '@gankit/data';
+import { writeRunReport } from '@gankit/report';
 import {
   checkpointCallback,
   formatDuration,
@@ -56,6 +57,8 @@ export interface Run {
   runDir: string;
   trainer: Trainer;
   parts: FamilyParts;
+  /** Which backend was set up and why (written to the run's `backend.json` when it trains). */
+  backend: BackendReport;
 }
 
 /**
@@ -120,7 +123,7 @@ export async function createRun(config: RunConfig, runDir: string, options: RunO
       checkpointCallback({ every: output.checkpointEvery }),
     ],
   });
-  return { config, runDir, trainer, parts };
+  return { config, runDir, trainer, parts, backend: report };
 }
 
 /** Releases a run's trainer and networks. @category Runs */
@@ -144,10 +147,17 @@ export interface RunResult {
 async function fitRun(run: Run, log: Log): Promise<RunResult> {
   const { trainer, runDir } = run;
   try {
+    await writeFileAtomic(runPaths(runDir).backend, `${JSON.stringify(run.backend, null, 2)}\n`);
     const result = await trainer.fit();
     await trainer.withSamplingNetwork((g) => saveModel(g, runPaths(runDir).generator));
     const evaluation = { step: result.step, ...((await run.parts.evaluate?.(trainer)) ?? {}) };
     await writeFileAtomic(runPaths(runDir).evaluation, `${JSON.stringify(evaluation, null, 2)}\n`);
+    try {
+      await writeRunReport(runDir);
+    } catch (e) {
+      // the run's results are safe on disk; a report can be rebuilt with `gankit report`
+      log(`report: not written (${(e as Error).message.split('\n')[0]})`);
+    }
     if (result.interruptedBy) {
       log(
         `stopped by ${result.interruptedBy} at step ${result.step}; checkpoint saved. Continue with: gankit resume ${runDir}`,
@@ -156,6 +166,7 @@ async function fitRun(run: Run, log: Log): Promise<RunResult> {
       log(`done: step ${result.step} in ${formatDuration(result.elapsedMs)}`);
       log(`samples: ${path.join(runPaths(runDir).samples, 'final.png')}`);
       log(`generator: ${runPaths(runDir).generator}/model.json`);
+      log(`report: ${runPaths(runDir).report}`);
     }
     return {
       runDir,

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Callback, TrainingContext } from './callbacks.js';
 import { WeightsEma } from './ema.js';
+import { trainingStep } from './step.js';
 import type { Batch, BatchSource, StepLosses, Strategy } from './types.js';
 
 /**
@@ -237,29 +238,8 @@ export class Trainer<B extends object = Batch> {
     this.ema?.dispose();
   }
 
-  private async runStep(step: number): Promise<StepLosses> {
-    const batches: B[] = [];
-    for (let i = 0; i < this.strategy.batchesPerStep(); i++) batches.push(await this.options.data.next());
-    let scalars: Record<string, tf.Scalar>;
-    try {
-      scalars = this.strategy.trainStep(batches, { step, rng: this.rng });
-    } finally {
-      for (const b of batches)
-        tf.dispose(Object.values(b).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
-    }
-    const names = Object.keys(scalars);
-    // one await per step: the losses are read together (async, so GPU backends work too)
-    const values = await Promise.all(names.map((n) => scalars[n]!.data()));
-    tf.dispose(Object.values(scalars));
-    const losses: StepLosses = {};
-    names.forEach((n, i) => {
-      const v = values[i]![0]!;
-      if (!Number.isFinite(v)) {
-        throw new GanError('NON_FINITE', `Trainer: loss '${n}' became ${v} at step ${step}`);
-      }
-      losses[n] = v;
-    });
-    return losses;
+  private runStep(step: number): Promise<StepLosses> {
+    return trainingStep(this.strategy, this.options.data, step, this.rng);
   }
 
   private context(): TrainingContext {

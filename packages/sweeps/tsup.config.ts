@@ -1,0 +1,3 @@
+import { gankitTsupConfig } from '../../tooling/tsup.config.js';
+
+export default gankitTsupConfig();

@@ -1,0 +1,3 @@
+import { gankitVitestProject } from '../../tooling/vitest.shared.js';
+
+export default gankitVitestProject('sweeps');
