@@ -71,8 +71,16 @@ export function registerSerializable(cls: SerializableClass): void {
  * @throws GanError `UNKNOWN_NAME` listing the registered names
  * @example
  * ```ts
- * import { deserialize } from '@gankit/core';
- * // const encoder = deserialize({ className: 'gankit>CnnEncoder', config: savedConfig });
+ * import { deserialize, registerSerializable } from '@gankit/core';
+ * class Scale {
+ *   static className = 'ExampleScale';
+ *   constructor(readonly factor: number) {}
+ *   static fromConfig(config: Record<string, unknown>) { return new Scale(config.factor as number); }
+ *   getConfig() { return { factor: this.factor }; }
+ * }
+ * registerSerializable(Scale);
+ * const saved = { className: Scale.className, config: new Scale(3).getConfig() };
+ * console.log(deserialize<Scale>(saved).factor); // 3
  * ```
  * @category Registry
  */

@@ -67,9 +67,25 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * import { Trainer, dcganStrategy, progressCallback } from '@gankit/trainers';
- * // const trainer = new Trainer({ strategy: dcganStrategy({...}), data, steps: 500, callbacks: [progressCallback()] });
- * // await trainer.fit();
+ * import { gaussianMixture } from '@gankit/data';
+ * import { mlpDiscriminator, mlpGenerator } from '@gankit/models';
+ * import { adversarialStrategy, pointsBatchSource, progressCallback, Trainer } from '@gankit/trainers';
+ * // a vanilla GAN on a ring of 8 Gaussians: 20 steps, a progress line every 10
+ * const strategy = adversarialStrategy({
+ *   generator: mlpGenerator({ latentDim: 8, outputDim: 2, hidden: [32], seed: 1 }),
+ *   discriminator: mlpDiscriminator({ inputDim: 2, hidden: [32], seed: 2 }),
+ *   loss: 'non-saturating',
+ * });
+ * const trainer = new Trainer({
+ *   strategy,
+ *   data: pointsBatchSource(gaussianMixture({ kind: 'ring' }), { batchSize: 64, seed: 3 }),
+ *   steps: 20,
+ *   callbacks: [progressCallback({ every: 10 })],
+ * });
+ * const result = await trainer.fit(); // step 10/20  d_loss ...  g_loss ...
+ * console.log(result.step); // 20
+ * trainer.dispose();
+ * strategy.dispose();
  * ```
  * @category Engine
  */
