@@ -1,7 +1,7 @@
 /**
- * Data and files for gankit in Node: IDX and Fashion-MNIST, image folders and super-resolution
- * pairs, Gaussian mixtures, seeded batching, PNG grids and scatter plots, atomic checkpoints in
- * the standard tfjs format, tiled upscaling, and the bundled data sets.
+ * Data and files for gankit in Node: IDX and Fashion-MNIST, captioned colour Fashion-MNIST, image
+ * folders and super-resolution pairs, Gaussian mixtures, seeded batching, PNG grids and scatter
+ * plots, atomic checkpoints in the standard tfjs format, tiled upscaling, and the bundled data sets.
  * @packageDocumentation
  */
 
@@ -16,6 +16,41 @@ export { makeDirectory } from './checkpoint/directories.js';
 export { fileSystemHandler, loadModel, saveModel } from './checkpoint/model-io.js';
 export type { BatchSamplerOptions, BatchSamplerState } from './datasets/batch-sampler.js';
 export { BatchSampler } from './datasets/batch-sampler.js';
+export type {
+  Brightness,
+  CaptionAttributes,
+  CaptionedFashion,
+  CaptionedFashionRecord,
+  CaptionedFashionSplit,
+  CaptionsForOptions,
+  CaptionTemplate,
+  ColourizedFashion,
+  ColourizeFashionOptions,
+  GarmentAttributes,
+  GarmentMeasures,
+  GarmentSize,
+  MakeCaptionedFashionOptions,
+  PaletteColour,
+  Texture,
+} from './datasets/captioned-fashion.js';
+export {
+  CAPTION_ALPHABET,
+  CAPTION_TEMPLATES,
+  CAPTIONED_FASHION_INDEX,
+  CAPTIONED_FASHION_SPLIT,
+  captionsFor,
+  colourizeFashion,
+  encodeCaption,
+  FASHION_CLASS_SYNONYMS,
+  FASHION_PALETTE,
+  GARMENT_THRESHOLDS,
+  isHeldOutCombination,
+  loadCaptionedFashion,
+  makeCaptionedFashion,
+  measureGarment,
+  saveCaptionedFashion,
+  TRAINING_CAPTION_TEMPLATES,
+} from './datasets/captioned-fashion.js';
 export type { EdgeMapOptions } from './datasets/edges.js';
 export { edgeMap } from './datasets/edges.js';
 export type { FashionMnistDataset, FashionMnistOptions } from './datasets/fashion-mnist.js';

@@ -1,7 +1,8 @@
 /**
- * Generator and discriminator architectures (MLP, DCGAN, conditional, SRResNet/SRGAN,
- * U-Net/PatchGAN, LAPGAN's levels), the custom layers they use (spectral normalization, pixel
- * shuffle, resize, seeded dropout) and Laplacian-pyramid operators. Pure tfjs-layers: runs in Node and in the browser.
+ * Generator and discriminator architectures (MLP, DCGAN, conditional, text-conditional with a
+ * style encoder, SRResNet/SRGAN, U-Net/PatchGAN, LAPGAN's levels), the custom layers they use
+ * (spectral normalization, pixel shuffle, resize, seeded dropout) and Laplacian-pyramid
+ * operators. Pure tfjs-layers: runs in Node and in the browser.
  * @packageDocumentation
  */
 
@@ -35,6 +36,16 @@ export type {
   SrresnetGeneratorOptions,
 } from './architectures/super-resolution.js';
 export { srganDiscriminator, srresnetGenerator } from './architectures/super-resolution.js';
+export type {
+  StyleEncoderOptions,
+  TextConditionalDiscriminatorOptions,
+  TextConditionalGeneratorOptions,
+} from './architectures/text-conditional.js';
+export {
+  styleEncoder,
+  textConditionalDiscriminator,
+  textConditionalGenerator,
+} from './architectures/text-conditional.js';
 export type { PixelShuffleOptions } from './layers/pixel-shuffle.js';
 export { PixelShuffle, pixelShuffle } from './layers/pixel-shuffle.js';
 export type { Resize2DOptions } from './layers/resize2d.js';

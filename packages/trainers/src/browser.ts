@@ -46,3 +46,10 @@ export type { Pix2pixStrategyOptions } from './strategies/pix2pix.js';
 export { pix2pixStrategy } from './strategies/pix2pix.js';
 export type { PixelLossName, SrganStrategyOptions } from './strategies/srgan.js';
 export { srganStrategy } from './strategies/srgan.js';
+export type {
+  TextBatch,
+  TextToImageMode,
+  TextToImageStrategy,
+  TextToImageStrategyOptions,
+} from './strategies/text-to-image.js';
+export { interpolateEmbeddings, textToImageStrategy, wrongTextIndices } from './strategies/text-to-image.js';

@@ -96,9 +96,11 @@ const lapganFashion: LapganConfig = {
   },
   loss: 'non-saturating',
   discriminatorSteps: 1,
-  optimizer: { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
-  training: { steps: 1200, batchSize: 64, seed: 0 },
-  output: { progressEvery: 50, sampleEvery: 200, checkpointEvery: 400, sampleCount: 64 },
+  // batch 16 x 4,000 steps costs what batch 64 x 1,200 did, and at 7e-4 takes FID from 182.6
+  // to 94.6 (the three levels' steps are cheap at batch 16)
+  optimizer: { learningRate: 7e-4, beta1: 0.5, beta2: 0.999 },
+  training: { steps: 4000, batchSize: 16, seed: 0 },
+  output: { progressEvery: 200, sampleEvery: 500, checkpointEvery: 1000, sampleCount: 64 },
   emaDecay: 0.995,
   backend: 'auto',
 };

@@ -13,6 +13,9 @@ import {
   lapganLevelGenerator,
   mlpDiscriminator,
   mlpGenerator,
+  styleEncoder,
+  textConditionalDiscriminator,
+  textConditionalGenerator,
 } from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +31,7 @@ import type { PairedBatch } from './paired.js';
 import { pix2pixStrategy } from './pix2pix.js';
 import { srganStrategy } from './srgan.js';
 import { pairedNets } from './test-helpers.js';
+import { type TextBatch, type TextToImageMode, textToImageStrategy } from './text-to-image.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -48,6 +52,28 @@ interface Family {
 }
 
 const previewOf = (source: { next(): PairedBatch }): PairedBatch => source.next();
+
+/** Seeded stand-in text-to-image data: images, 4-value caption embeddings and 3 caption ids, resumable. */
+function textSyntheticSource(batchSize: number): BatchSource<TextBatch> {
+  let i = 0;
+  return {
+    next: () => {
+      i++;
+      return tf.tidy(() => ({
+        images: tf.tanh(tf.randomNormal([batchSize, 8, 8, 1], 0, 1, 'float32', 3000 + i)) as tf.Tensor4D,
+        embeddings: tf.randomNormal([batchSize, 4], 0, 1, 'float32', 4000 + i) as tf.Tensor2D,
+        labels: tf.tensor1d(
+          Array.from({ length: batchSize }, (_, k) => (k + i) % 3),
+          'int32',
+        ),
+      }));
+    },
+    getState: () => i,
+    setState: (state) => {
+      i = state as number;
+    },
+  };
+}
 
 /** Every strategy passes the same checks: these are the shipped families at toy size. */
 const families: Family[] = [
@@ -286,6 +312,42 @@ const families: Family[] = [
     },
     data: () => syntheticSource([16, 16, 1], 4, numClasses ?? 0),
     sampleShape: [3, 12, 12, 1],
+  })),
+  ...(
+    [
+      ['cls', false, undefined],
+      ['int', false, undefined],
+      ['int-cls', true, undefined],
+      ['int-cls', false, { kind: 'gradient-penalty', weight: 10 }],
+    ] as const
+  ).map(([mode, withStyle, regularizer]) => ({
+    name: `gan-${mode}${withStyle ? ' (style encoder)' : ''}${regularizer ? ' (wgan-gp)' : ''}`,
+    make: (seed: number) => {
+      const net = { imageSize: 8, channels: 1, textDim: 4, compressedTextDim: 3, baseWidth: 4 };
+      const preview = tf.randomNormal([3, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
+      const s = textToImageStrategy({
+        generator: textConditionalGenerator({ ...net, latentDim: 4, seed }),
+        discriminator: textConditionalDiscriminator({ ...net, batchNorm: !regularizer, seed: seed + 1 }),
+        ...(withStyle
+          ? {
+              styleEncoder: styleEncoder({
+                imageSize: 8,
+                channels: 1,
+                latentDim: 4,
+                baseWidth: 2,
+                seed: seed + 2,
+              }),
+            }
+          : {}),
+        ...(regularizer ? { loss: 'wasserstein' as const, regularizer } : {}),
+        mode: mode as TextToImageMode,
+        preview,
+      });
+      preview.dispose();
+      return s;
+    },
+    data: () => textSyntheticSource(4),
+    sampleShape: [3, 8, 8, 1],
   })),
   {
     name: 'pix2pix',
