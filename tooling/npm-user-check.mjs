@@ -99,6 +99,13 @@ try {
     s.startsWith('@gankit/') ? (tgz.get(s) ?? fail(`README installs ${s}, which is not packed`)) : s,
   );
   const cli = tgz.get('@gankit/cli') ?? fail('@gankit/cli was not packed');
+  // the CLI's own @gankit dependencies that the README line does not name (e.g. @gankit/sweeps)
+  // would come from the registry once published; here they come from their tarballs
+  const cliDeps = Object.keys(
+    JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).dependencies ?? {},
+  )
+    .filter((d) => d.startsWith('@gankit/') && !specs.includes(d))
+    .map((d) => tgz.get(d) ?? fail(`@gankit/cli depends on ${d}, which is not packed`));
   const env = {
     ...process.env,
     ONNXRUNTIME_NODE_INSTALL: 'skip',
@@ -106,7 +113,7 @@ try {
     npm_config_fund: 'false',
   };
   delete env.npm_config_user_agent; // npm, not the pnpm that may have started this script
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...resolved, cli], {
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...resolved, ...cliDeps, cli], {
     cwd: project,
     env,
   });
