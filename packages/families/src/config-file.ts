@@ -139,8 +139,8 @@ async function readConfigFileContents(file: string): Promise<ConfigFileContents>
  * ```ts
  * import { writeFileSync } from 'node:fs';
  * import { configFromFile, formatConfig, presetConfig } from '@gankit/families';
- * writeFileSync('/tmp/ring.yaml', formatConfig(presetConfig('gan-ring8'), { format: 'yaml' }));
- * const config = await configFromFile('/tmp/ring.yaml', { steps: 50 });
+ * writeFileSync('ring.yaml', formatConfig(presetConfig('gan-ring8'), { format: 'yaml' }));
+ * const config = await configFromFile('ring.yaml', { steps: 50 });
  * console.log(config.family, config.training.steps); // gan 50
  * ```
  * @category Configs

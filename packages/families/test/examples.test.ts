@@ -1,5 +1,6 @@
 // Every @example in the package's TSDoc, and every ```ts block of its README, runs (inside an async function, so examples may await).
 import '@tensorflow/tfjs-backend-cpu';
+import * as nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ const root = new URL('..', import.meta.url).pathname;
 
 const modules: Record<string, unknown> = {
   '@gankit/families': pkg,
+  'node:fs': nodeFs,
   '@gankit/trainers': trainers,
   '@gankit/backend': backend,
   '@gankit/core': core,
