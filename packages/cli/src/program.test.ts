@@ -48,7 +48,7 @@ describe('gankit CLI errors', () => {
     const r = await gankit('train', '--preset', 'dcgan-fashon');
     expect(r.code).toBe(2);
     expect(r.err).toContain(
-      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25, lapgan-fashion, lapgan-fashion-conditional, srresnet-x4, srgan-x4, lsrgan-x4, pix2pix-edges",
+      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25, lapgan-fashion, lapgan-fashion-conditional, srresnet-x4, srgan-x4, lsrgan-x4, pix2pix-edges, gancls-fashion, ganintcls-fashion",
     );
   });
 
@@ -393,7 +393,9 @@ describe('gankit conventions', () => {
       for (const line of examples) {
         expect(line).toMatch(new RegExp(`^ {2}\\$ gankit ${name} `));
         // the example's flags and values are accepted (the commands themselves not run)
-        const args = line.replace(/#.*$/, '').trim().split(/\s+/).slice(2);
+        // split as a shell would: quoted captions stay one argument
+        const words = line.replace(/#.*$/, '').match(/"[^"]*"|\S+/g) ?? [];
+        const args = words.slice(2).map((w) => w.replace(/^"(.*)"$/, '$1'));
         const program = createProgram();
         for (const cmd of program.commands) cmd.action(() => {});
         await expect(program.parseAsync(['node', 'gankit', ...args]), line).resolves.toBe(program);

@@ -222,7 +222,11 @@ export function createProgram(output?: (line: string) => void): Command {
       '--model <name>',
       `a pretrained zoo model instead of a run (${listZooModels('sampler').join(', ') || 'none installed'})`,
     )
-    .option('--n <count>', 'number of samples', int(1, MAX_SAMPLES), 64)
+    .option(
+      '--n <count>',
+      'number of samples (default 64; text-to-image: per caption, default 8; with --interpolate: rows)',
+      int(1, MAX_SAMPLES),
+    )
     .option('--seed <n>', 'seed of the latent batch', int(0), 0)
     .requiredOption('--out <file>', 'PNG to write')
     .option('--class <k>', 'class-conditional runs: only class K (default: one row per class)', int(0))
@@ -230,6 +234,19 @@ export function createProgram(output?: (line: string) => void): Command {
       '--from-level <k>',
       'coarse-to-fine runs (lapgan): per row one coarse start (levels below K), then 8 refinements redrawn from level K up',
       int(1),
+    )
+    .option(
+      '--text <caption>',
+      'text-to-image runs: a row of samples for this caption (repeat for more rows)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--interpolate <captions...>',
+      'text-to-image runs: two captions; each row walks from the first to the second in 8 steps',
+    )
+    .option(
+      '--style-from <image>',
+      "text-to-image runs with a style encoder: keep this image's pose and background, draw each --text",
     )
     .option('--threads <n>', THREADS_HELP, int(1))
     .option(
@@ -239,16 +256,24 @@ export function createProgram(output?: (line: string) => void): Command {
       'auto' as BackendChoice,
     )
     .option('--plugin <module...>', PLUGIN_HELP)
-    .action(async ({ plugin, model, ...opts }) => {
+    .action(async ({ plugin, model, interpolate, ...opts }) => {
+      if (interpolate !== undefined && interpolate.length !== 2) {
+        sample.error(
+          `error: --interpolate takes two captions, got ${interpolate.length}: ${interpolate.map((t: string) => JSON.stringify(t)).join(' ')}`,
+        );
+      }
       await loadPlugins(plugin);
-      await sampleCommand({ ...opts, run: runOrModel(sample, opts.run, model) }, log);
+      await sampleCommand(
+        { ...opts, ...(interpolate ? { interpolate } : {}), run: runOrModel(sample, opts.run, model) },
+        log,
+      );
     })
     .addHelpText(
       'after',
       examples(
         'gankit sample --run runs/dcgan-fashion --n 16 --seed 1 --out grid.png',
         'gankit sample --run runs/cgan-fashion --class 3 --n 16 --out dresses.png',
-        'gankit sample --run runs/lapgan-fashion --from-level 1 --n 48 --out refinements.png',
+        'gankit sample --run runs/ganintcls-fashion --text "a red dress" --text "a blue sneaker" --n 8 --out captions.png',
       ),
     );
 

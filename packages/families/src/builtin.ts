@@ -8,6 +8,7 @@ import { pix2pixFamily } from './pix2pix/index.js';
 import { defineFamily } from './registry.js';
 import { srganFamily } from './srgan/index.js';
 import { srresnetFamily } from './srresnet/index.js';
+import { textToImageFamily } from './text-to-image/index.js';
 
 /** The families gankit ships, registered in this order when the package is imported. @category Families */
 export const BUILTIN_FAMILIES = [
@@ -19,6 +20,7 @@ export const BUILTIN_FAMILIES = [
   srganFamily,
   lsrganFamily,
   pix2pixFamily,
+  textToImageFamily,
 ] as const;
 
 // each family's config type narrows RunConfig; the registry holds them as the common shape

@@ -64,7 +64,7 @@ export const commonConfigShape = {
       sampleEvery: positiveInt,
       checkpointEvery: positiveInt,
       sampleCount: positiveInt,
-      /** Generated images scored at the end of an image run (FID and friends; default 10,000; 0 skips). */
+      /** Generated images scored at the end of an image run (FID and friends; default 10,000; 0 skips; text-to-image: test captions judged, default all). */
       evalSamples: z.number().int().min(0).optional(),
       /**
        * The real images those are compared with: a file written by `gankit stats`, or `bundled`

@@ -22,6 +22,19 @@ export interface FamilyParts {
   evaluate?: (trainer: Trainer) => Promise<Record<string, unknown>>;
   /** A number tracked every `output.evalEvery` steps (image families: FID), cheaper than `evaluate`. */
   monitor?: (trainer: Trainer) => Promise<Record<string, number>>;
+  /**
+   * Writes what the build derived before training and sampling needs later (a pre-trained text
+   * encoder) into the run folder, when training starts; the next build of the run reads it back.
+   */
+  saveDerived?: (runDir: string) => Promise<void>;
+  /** Writes the networks sampling needs besides the generator (a style encoder), after training. */
+  exportNetworks?: (trainer: Trainer, runDir: string) => Promise<void>;
+}
+
+/** Where a family's build runs. @category Families */
+export interface BuildContext {
+  /** The run folder (it may hold what an earlier build saved with `saveDerived`). */
+  runDir?: string;
 }
 
 /** Options of a family's `sample` hook. @category Families */
@@ -39,6 +52,14 @@ export interface SampleOptions {
    * the rest, so each row shows several refinements of one coarse start.
    */
   fromLevel?: number;
+  /** Text-conditional families: one row per caption. */
+  texts?: readonly string[];
+  /** Text-conditional families: rows that walk from the first caption's embedding to the second's. */
+  interpolate?: readonly [string, string];
+  /** Text-conditional families with a style encoder: an image whose style (pose, background) the rows keep. */
+  styleFrom?: string;
+  /** The run folder (for what the family saved besides the generator). */
+  runDir?: string;
 }
 
 /** Options of a family's `evaluate` hook (`gankit eval`). @category Families */
@@ -55,6 +76,8 @@ export interface EvaluateOptions {
   stats?: string;
   /** The feature network of image metrics: `fashion` (default) or `inception:DIR`. */
   features?: string;
+  /** The run folder (for what the family saved besides the generator). */
+  runDir?: string;
   log: Log;
 }
 
@@ -75,7 +98,7 @@ export interface FamilyDefinition<C extends RunConfig = RunConfig> {
   /** Ready-to-train configs; each `preset` name is unique across the registry. */
   readonly presets: readonly C[];
   /** Builds a run's parts from its validated config. */
-  build(config: C, log: Log): Promise<FamilyParts>;
+  build(config: C, log: Log, context?: BuildContext): Promise<FamilyParts>;
   /** Draws samples from a trained generator and writes them to `options.out`. */
   sample?(generator: tfl.LayersModel, config: C, options: SampleOptions): Promise<void>;
   /** Scores a trained generator (`gankit eval`); returns what is written to the run's eval.json. */
@@ -86,6 +109,10 @@ export interface FamilyDefinition<C extends RunConfig = RunConfig> {
   ): Promise<Record<string, unknown>>;
   /** Whether samples can be drawn per class (`gankit sample --class K`). */
   readonly classConditional?: boolean;
+  /** Samples `gankit sample` draws when `--n` is not given (default 64). */
+  readonly sampleCount?: number;
+  /** Whether samples are drawn for captions (`gankit sample --text`, `--interpolate`, `--style-from` apply). */
+  readonly textConditional?: boolean;
   /** Whether the generator maps an image to a larger image (`gankit upscale` applies). */
   readonly upscales?: boolean;
   /** Whether samples grow coarse to fine through levels (`gankit sample --from-level K` applies). */

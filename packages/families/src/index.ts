@@ -23,7 +23,14 @@ export type { FormatConfigOptions } from './config-file.js';
 export { configFromFile, formatConfig } from './config-file.js';
 export type { DcganConfig } from './dcgan/index.js';
 export { dcganConfigSchema, dcganFamily } from './dcgan/index.js';
-export type { EvaluateOptions, FamilyDefinition, FamilyParts, Log, SampleOptions } from './family.js';
+export type {
+  BuildContext,
+  EvaluateOptions,
+  FamilyDefinition,
+  FamilyParts,
+  Log,
+  SampleOptions,
+} from './family.js';
 export type { GanConfig } from './gan/index.js';
 export { ganConfigSchema, ganFamily } from './gan/index.js';
 export type { LapganConfig } from './lapgan/index.js';
@@ -76,3 +83,10 @@ export type { SrganConfig } from './srgan/index.js';
 export { srganConfigSchema, srganFamily } from './srgan/index.js';
 export type { SrresnetConfig } from './srresnet/index.js';
 export { srresnetConfigSchema, srresnetFamily } from './srresnet/index.js';
+export type { TextToImageConfig } from './text-to-image/index.js';
+export {
+  INTERPOLATION_STEPS,
+  PREVIEW_CAPTIONS,
+  textToImageConfigSchema,
+  textToImageFamily,
+} from './text-to-image/index.js';

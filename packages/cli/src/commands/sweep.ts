@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { BackendChoice } from '@gankit/backend';
 import { GanError } from '@gankit/core';
+import { type SweepChartData, type SweepChartOptions, writeSweepChart } from '@gankit/report';
 import {
   enqueueSweep,
   formatSweepStatus,
@@ -11,12 +12,15 @@ import {
   readSweepSpec,
   runSweepLocally,
   SWEEP_QUEUE,
+  type SweepJobResult,
+  type SweepPoint,
+  type SweepSpec,
   startWorker,
   summarize,
   sweepResults,
   sweepStatus,
 } from '@gankit/sweeps';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 type Log = (line: string) => void;
 
@@ -28,6 +32,97 @@ export interface SweepFlags {
   redis?: string;
   results?: string;
   threads?: number;
+  /** Where to write the chart of the table: a `.svg` or `.html` file. */
+  plot?: string;
+}
+
+/** The extensions `--plot` takes, with what each writes. */
+const PLOT_HELP =
+  'also draw the table, a panel per metric with mean ± std per point and each seed: FILE.svg writes the chart, FILE.html a page with the chart and the table';
+
+/** `--plot`'s parser: refuses a file it cannot write before anything is done. */
+function plotFile(value: string): string {
+  const ext = path.extname(value).toLowerCase();
+  if (ext !== '.svg' && ext !== '.html') {
+    throw new InvalidArgumentError(`expected a file ending in .svg or .html, got '${value}'`);
+  }
+  return value;
+}
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') ? file : relative;
+}
+
+const valueText = (value: SweepPoint[string]) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/**
+ * A sweep's results as the chart's input: a point per row of the table in the spec's order
+ * (first axis slowest, as the sweep ran them), labelled by its axis values (just the value for
+ * a one-axis sweep, whose axis names the x axis), with each seed's value of every metric.
+ */
+function chartInput(
+  spec: SweepSpec,
+  results: readonly SweepJobResult[],
+): { data: SweepChartData; options: SweepChartOptions } {
+  const rows = summarize(results, spec.metrics);
+  const axes = Object.entries(spec.axes ?? {});
+  const rank = (point: SweepPoint) =>
+    axes.map(([key, values]) => {
+      const at = values.findIndex((v) => JSON.stringify(v) === JSON.stringify(point[key]));
+      return at < 0 ? values.length : at;
+    });
+  const ranks = new Map(rows.map((r) => [r.slug, rank(r.point)]));
+  const byRank = (a: number[], b: number[]) => a.findIndex((x, i) => x !== b[i]);
+  rows.sort((a, b) => {
+    const ra = ranks.get(a.slug)!;
+    const rb = ranks.get(b.slug)!;
+    const at = byRank(ra, rb);
+    return at < 0 ? 0 : ra[at]! - rb[at]!;
+  });
+  const short = (key: string) => key.split('.').at(-1)!;
+  const name = (key: string) => (axes.filter(([k]) => short(k) === short(key)).length > 1 ? key : short(key));
+  const label = (point: SweepPoint, slug: string) => {
+    if (axes.length === 0) return slug;
+    if (axes.length === 1) return valueText(point[axes[0]![0]] ?? null);
+    return axes.map(([k]) => `${name(k)}=${valueText(point[k] ?? null)}`).join(', ');
+  };
+  let labels = rows.map((r) => label(r.point, r.slug));
+  // points outside the spec (it changed under the same name) could repeat a label: slugs never do
+  if (new Set(labels).size < labels.length) labels = rows.map((r) => r.slug);
+  const done = results.filter((r) => r.interruptedBy === undefined);
+  const points = rows.map((row, i) => {
+    const runs = done.filter((r) => r.slug === row.slug);
+    const metrics = Object.fromEntries(
+      Object.entries(row.metrics).map(([metric, m]) => [
+        metric,
+        { ...m, values: runs.flatMap((r) => (r.metrics[metric] === undefined ? [] : [r.metrics[metric]])) },
+      ]),
+    );
+    return { label: labels[i]!, metrics };
+  });
+  const present = new Set(points.flatMap((p) => Object.keys(p.metrics)));
+  const metrics = spec.metrics?.filter((m) => present.has(m));
+  return {
+    data: { name: spec.name, points },
+    options: {
+      xTitle: axes.length === 1 ? name(axes[0]![0]) : 'point',
+      ...(metrics ? { metrics } : {}),
+    },
+  };
+}
+
+/** Writes `--plot`'s chart of the results and says where; says why when there is nothing to draw. */
+async function writePlot(file: string, spec: SweepSpec, results: readonly SweepJobResult[], log: Log) {
+  const { data, options } = chartInput(spec, results);
+  if (data.points.every((p) => Object.keys(p.metrics).length === 0)) {
+    log(
+      `plot: not written: the ${data.points.length ? "runs' evaluations have no metrics" : 'sweep has no results yet'}`,
+    );
+    return;
+  }
+  log(`plot: ${shown(await writeSweepChart(data, file, options))}`);
 }
 
 /** What `gankit sweep` did: the signal that stopped a local sweep, if one did. */
@@ -63,6 +158,11 @@ export async function sweepCommand(specFile: string, flags: SweepFlags, log: Log
         'note: --results and --threads apply to local sweeps; workers take their own (gankit worker --help)',
       );
     }
+    if (flags.plot !== undefined) {
+      log(
+        `note: --plot applies to local sweeps; plot a queued sweep with gankit sweep results ${specFile} --plot FILE`,
+      );
+    }
     const r = await enqueueSweep(spec, { connection: url });
     const total = r.added.length + r.requeued.length + r.existing.length;
     log(
@@ -91,6 +191,7 @@ export async function sweepCommand(specFile: string, flags: SweepFlags, log: Log
   log('');
   log(formatTable(summarize(results, spec.metrics), spec.metrics ? { metrics: spec.metrics } : {}));
   log(`runs: ${path.join(resultsDir, spec.name)}`);
+  if (flags.plot !== undefined) await writePlot(flags.plot, spec, results, log);
   return {};
 }
 
@@ -104,10 +205,10 @@ export async function sweepStatusCommand(
   for (const line of formatSweepStatus(await sweepStatus(spec, { connection: redisUrl(flags) }))) log(line);
 }
 
-/** `gankit sweep results <spec>`: the table of the sweep's completed jobs, from Redis. */
+/** `gankit sweep results <spec>`: the table of the sweep's completed jobs, from Redis (and with --plot, its chart). */
 export async function sweepResultsCommand(
   specFile: string,
-  flags: { redis?: string },
+  flags: { redis?: string; plot?: string },
   log: Log,
 ): Promise<void> {
   const spec = await readSweepSpec(specFile);
@@ -115,8 +216,12 @@ export async function sweepResultsCommand(
   const results = await sweepResults(spec, { connection: url });
   const status = await sweepStatus(spec, { connection: url });
   log(`sweep ${spec.name}: ${results.length} of ${status.jobs.length} jobs completed`);
-  if (results.length === 0) return;
+  if (results.length === 0) {
+    if (flags.plot !== undefined) log('plot: not written: no job has completed yet');
+    return;
+  }
   log(formatTable(summarize(results, spec.metrics), spec.metrics ? { metrics: spec.metrics } : {}));
+  if (flags.plot !== undefined) await writePlot(flags.plot, spec, results, log);
 }
 
 /** Flags of `gankit worker`. */
@@ -216,6 +321,7 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     )
     .option('--results <dir>', 'local sweeps: folder of the runs, <dir>/<name>/<point>-s<seed>', RESULTS_DIR)
     .option('--threads <n>', `local sweeps: ${h.threadsHelp}`, h.int(1))
+    .option('--plot <file>', `local sweeps: ${PLOT_HELP}`, plotFile)
     .option('--plugin <module...>', h.pluginHelp)
     .action(async (spec: string, { plugin, ...opts }, cmd: Command) => {
       await h.loadPlugins(plugin);
@@ -230,6 +336,7 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
       'after',
       h.examples(
         'gankit sweep docs/examples/sweep-tiny.yaml              # here, into runs/sweeps/ring-lr-tiny',
+        'gankit sweep docs/examples/sweep-tiny.yaml --plot sweep.svg   # and draw the table',
         'gankit sweep my-sweep.yaml --redis                      # enqueue at GANKIT_REDIS_URL for gankit workers',
         'gankit sweep status my-sweep.yaml                       # with GANKIT_REDIS_URL set',
         'gankit sweep results my-sweep.yaml',
@@ -252,11 +359,13 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     )
     .argument('<spec>', 'the sweep spec it was enqueued from')
     .addOption(redisOption())
+    .option('--plot <file>', PLOT_HELP, plotFile)
     .option('--plugin <module...>', h.pluginHelp)
     .action(async (spec: string, { plugin, ...opts }) => {
       await h.loadPlugins(plugin);
       await sweepResultsCommand(spec, opts, h.log);
-    });
+    })
+    .addHelpText('after', h.examples('gankit sweep results my-sweep.yaml --plot my-sweep.html'));
   const worker = program
     .command('worker')
     .description(

@@ -79,7 +79,7 @@ export async function createRun(config: RunConfig, runDir: string, options: RunO
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   for (const line of formatBackendReport(report)) log(line);
-  const parts = await family.build(config, log);
+  const parts = await family.build(config, log, { runDir });
   const { training, output } = config;
   const monitor =
     output.evalEvery !== undefined && parts.monitor
@@ -148,8 +148,10 @@ async function fitRun(run: Run, log: Log): Promise<RunResult> {
   const { trainer, runDir } = run;
   try {
     await writeFileAtomic(runPaths(runDir).backend, `${JSON.stringify(run.backend, null, 2)}\n`);
+    await run.parts.saveDerived?.(runDir);
     const result = await trainer.fit();
     await trainer.withSamplingNetwork((g) => saveModel(g, runPaths(runDir).generator));
+    await run.parts.exportNetworks?.(trainer, runDir);
     const evaluation = { step: result.step, ...((await run.parts.evaluate?.(trainer)) ?? {}) };
     await writeFileAtomic(runPaths(runDir).evaluation, `${JSON.stringify(evaluation, null, 2)}\n`);
     try {

@@ -44,7 +44,8 @@ async function loadRunGenerator(runDir: string, what: string, options: UseOption
 
 /** Options of {@link sampleRun}. @category Runs */
 export interface SampleRunOptions extends UseOptions {
-  n: number;
+  /** Samples (text-to-image: per caption; with `interpolate`: rows). Default: the family's `sampleCount`, else 64. */
+  n?: number;
   seed: number;
   /** PNG to write. */
   out: string;
@@ -52,6 +53,12 @@ export interface SampleRunOptions extends UseOptions {
   classIndex?: number;
   /** Coarse-to-fine runs (LAPGAN): rows of refinements of one coarse start, redrawn from this level up. */
   fromLevel?: number;
+  /** Text-to-image runs: one row per caption. */
+  texts?: readonly string[];
+  /** Text-to-image runs: rows that walk from the first caption to the second. */
+  interpolate?: readonly [string, string];
+  /** Text-to-image runs with a style encoder: keep this image's style (pose, background). */
+  styleFrom?: string;
 }
 
 /** The most samples `sampleRun` draws into one grid: 10,000 28x28 images make a ~6,000 px square PNG. @category Runs */
@@ -78,10 +85,11 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   const dir = path.resolve(runDir);
   const config = await readRunConfig(dir);
   const family = getFamily(config.family);
-  if (!Number.isInteger(options.n) || options.n < 1 || options.n > MAX_SAMPLES) {
+  const n = options.n ?? family.sampleCount ?? 64;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SAMPLES) {
     throw new GanError(
       'INVALID_ARGUMENT',
-      `sample: n must be an integer from 1 to ${MAX_SAMPLES} (one grid image), got ${options.n}`,
+      `sample: n must be an integer from 1 to ${MAX_SAMPLES} (one grid image), got ${n}`,
     );
   }
   if (!family.sample) {
@@ -102,15 +110,27 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
       `sample: --from-level applies to coarse-to-fine runs (lapgan); ${runDir} is a '${config.family}' run (preset ${config.preset})`,
     );
   }
+  const textual =
+    options.texts !== undefined || options.interpolate !== undefined || options.styleFrom !== undefined;
+  if (textual && !family.textConditional) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `sample: --text, --interpolate and --style-from apply to text-to-image runs; ${runDir} is a '${config.family}' run (preset ${config.preset})`,
+    );
+  }
   const generator = await loadRunGenerator(dir, 'sample', options);
   const out = path.resolve(options.out);
   try {
     await family.sample(generator, config, {
-      n: options.n,
+      n,
       seed: options.seed,
       out,
       ...(options.classIndex === undefined ? {} : { classIndex: options.classIndex }),
       ...(options.fromLevel === undefined ? {} : { fromLevel: options.fromLevel }),
+      ...(options.texts === undefined ? {} : { texts: options.texts }),
+      ...(options.interpolate === undefined ? {} : { interpolate: options.interpolate }),
+      ...(options.styleFrom === undefined ? {} : { styleFrom: options.styleFrom }),
+      runDir: dir,
     });
   } finally {
     generator.dispose();
@@ -165,6 +185,7 @@ export async function evaluateRun(
       ...(options.features === undefined ? {} : { features: options.features }),
       // the folder names the model: the preset alone does not say e.g. the scale
       label: path.basename(dir),
+      runDir: dir,
       log: options.log ?? (() => {}),
     });
     const written = { preset: config.preset, ...result };

@@ -52,6 +52,15 @@ export const seriesColor = (i: number): string => PALETTE[i % PALETTE.length]!;
 
 let chartCount = 0;
 
+/** The look every chart shares: white background, quiet grid and axes, left-aligned titles. */
+export const CHART_CONFIG = {
+  background: 'white',
+  font: 'sans-serif',
+  view: { stroke: '#dde2e6' },
+  axis: { gridColor: '#eef0f2', domainColor: '#9aa4ad', tickColor: '#9aa4ad', labelColor: '#4a5560' },
+  title: { anchor: 'start', fontSize: 13, fontWeight: 600, color: '#1d232a' },
+} as const;
+
 type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
 
 /** The Vega-Lite spec of a line chart (data inline). */
@@ -98,11 +107,7 @@ export function lineChartSpec(chart: LineChartSpec): TopLevelSpec {
     data: { values },
     layer: layers,
     config: {
-      background: 'white',
-      font: 'sans-serif',
-      view: { stroke: '#dde2e6' },
-      axis: { gridColor: '#eef0f2', domainColor: '#9aa4ad', tickColor: '#9aa4ad', labelColor: '#4a5560' },
-      title: { anchor: 'start', fontSize: 13, fontWeight: 600, color: '#1d232a' },
+      ...CHART_CONFIG,
       legend: { labelFontSize: 11, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
     },
   };
@@ -115,9 +120,18 @@ const GEOMETRY = /\b(d|transform|x|y|x1|y1|x2|y2|width|height|points)="([^"]*)"/
  * Renders a line chart to standalone SVG text (no external references). Ids are made unique
  * per chart, so several charts can share one page.
  */
-export async function lineChartSvg(chart: LineChartSpec): Promise<string> {
+export function lineChartSvg(chart: LineChartSpec): Promise<string> {
+  return chartSvg(lineChartSpec(chart));
+}
+
+/**
+ * Renders any Vega-Lite spec (data inline) to standalone SVG text (no external references),
+ * coordinates rounded to three decimals. Ids are made unique per chart, so several charts can
+ * share one page.
+ */
+export async function chartSvg(chart: TopLevelSpec): Promise<string> {
   const [vega, vl] = await load();
-  const { spec } = vl.compile(lineChartSpec(chart));
+  const { spec } = vl.compile(chart);
   const view = new vega.View(vega.parse(spec), { renderer: 'none', logLevel: vega.Error });
   try {
     const svg = await view.toSVG();
