@@ -7,6 +7,7 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadImage, saveImage } from '@gankit/data';
+import { listPresets } from '@gankit/families';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/program.js';
 
@@ -50,7 +51,7 @@ function toStep(line: string): Step | undefined {
   return undefined;
 }
 
-/** Training shortened: --steps 2 wherever steps are taken, SR pre-training 1 step, 500 evaluation samples. */
+/** Training shortened: --steps 2 wherever steps are taken, SR pre-training 1 step, text encoders 2, 500 evaluation samples. */
 function shortened(args: string[]): string[] {
   const out = [...args];
   const command = out[0];
@@ -60,6 +61,9 @@ function shortened(args: string[]): string[] {
   else out.push('--steps', SHORT_STEPS);
   const preset = out[out.indexOf('--preset') + 1] ?? '';
   if (command === 'train' && preset.startsWith('srgan')) out.push('--set', 'pretrainSteps=1');
+  // text-to-image runs pre-train their caption encoder first: 2 steps of it too
+  if (command === 'train' && listPresets().some((p) => p.name === preset && p.family === 'text-to-image'))
+    out.push('--set', 'textEncoder.steps=2');
   // image runs end with FID and friends on 10,000 samples; 500 keep the check and its cost small
   if (command === 'train') out.push('--set', 'output.evalSamples=500');
   return out;

@@ -4,7 +4,7 @@
  * dataset, written in the original IDX layout and file names, gzipped, plus a README.
  *
  * Usage (from the repository root):
- *   node --import tsx packages/data/scripts/make-fashion-subset.ts [--source DIR] [--out DIR] [--seed N]
+ *   node --conditions=@gankit/source --import tsx packages/data/scripts/make-fashion-subset.ts [--source DIR] [--out DIR] [--seed N]
  *
  * --source defaults to /usr/share/datasets/fashion-mnist (Debian: apt-get install dataset-fashion-mnist).
  */
@@ -13,13 +13,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FASHION_MNIST_DIR } from '../src/data/fashion-mnist.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../src/datasets/fashion-mnist.js';
 import {
   FASHION_SUBSET_PER_CLASS,
   FASHION_SUBSET_SEED,
   makeFashionSubset,
-} from '../src/data/fashion-subset.js';
-import { writeIdx } from '../src/data/idx.js';
+} from '../src/datasets/fashion-subset.js';
+import { writeIdx } from '../src/datasets/idx.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 function readme(seed: number, table: string[]): string {
   return `# Fashion-MNIST subset
 
-A small, class-balanced subset of **Fashion-MNIST** shipped with \`@gankit/core\` for tests and the
+A small, class-balanced subset of **Fashion-MNIST** shipped with \`@gankit/data\` for tests and the
 out-of-the-box demo. Load it with \`loadFashionMnist({ dir: 'bundled' })\` (or
 \`dir: bundledFashionMnistDir()\`).
 
@@ -87,6 +87,8 @@ Fashion-MNIST, by Han Xiao, Kashif Rasul and Roland Vollgraf, Zalando Research
 images from that dataset, as packaged by Debian (\`dataset-fashion-mnist\`, upstream git
 snapshot 2020-05-23, files in \`/usr/share/datasets/fashion-mnist\`). The license text is at the end
 of this file.
+
+SPDX-License-Identifier: MIT
 
 ## Contents
 
@@ -100,7 +102,7 @@ ${table.join('\n')}
 
 ## How it was made
 
-\`node --import tsx packages/data/scripts/make-fashion-subset.ts\` (seed ${seed}) takes, for every
+\`node --conditions=@gankit/source --import tsx packages/data/scripts/make-fashion-subset.ts\` (seed ${seed}) takes, for every
 class, a seeded random choice of ${FASHION_SUBSET_PER_CLASS.train} training and
 ${FASHION_SUBSET_PER_CLASS.test} test images (\`stratifiedIndices\` with seed ${seed} for train and ${seed + 1} for test), shuffles the
 chosen images together (so any prefix is roughly balanced), and writes them gzipped with

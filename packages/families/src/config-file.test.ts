@@ -99,7 +99,7 @@ describe('config files', () => {
     const proto = await failure(
       configFromFile(await write('proto.yaml', 'model:\n  __proto__:\n    x: 1\n')),
     );
-    expect(proto.message).toContain("'model.__proto__' is not a config key");
+    expect(proto.message).toContain("'model.__proto__' is not a valid key");
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     const dup = await failure(configFromFile(await write('dup.yaml', 'family: dcgan\nfamily: gan\n')));
     expect(dup.message).toContain('dup.yaml:2:1: not valid YAML: Map keys must be unique');

@@ -5,27 +5,29 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, 
 import { applyConfigOverrides, type ConfigOverrides, type RunConfig } from './config.js';
 import { parseRunConfig } from './registry.js';
 
-/** Config files larger than this are refused before parsing (a recipe is a few KiB). */
-const MAX_CONFIG_BYTES = 1 << 20;
+/** Files larger than this are refused before parsing (a recipe or a sweep is a few KiB). */
+const MAX_DATA_FILE_BYTES = 1 << 20;
 /** Aliases a YAML file may expand: enough for any recipe, too few for an alias bomb. */
 const MAX_YAML_ALIASES = 100;
-/** Keys that would reach Object.prototype or a constructor instead of a config value. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that would reach Object.prototype or a constructor instead of a value: refused in every
+ * file {@link readDataFile} reads and every dot path a user gives.
+ * @category Configs
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Where a dot path of the parsed value sits in the file, as `line N`, when it can be told. */
-type Locate = (at: readonly PropertyKey[]) => string | undefined;
-
-/** A config file's contents, before validation. */
-interface ConfigFileContents {
-  value: Record<string, unknown>;
-  locate: Locate;
+/**
+ * A YAML or JSON file read by {@link readDataFile}: its value, not yet validated, and where a
+ * dot path of it sits in the file.
+ * @category Configs
+ */
+export interface DataFile {
+  value: unknown;
+  /** `line N` for a path into a YAML file's value (undefined for JSON, or when it cannot be told). */
+  locate: (at: readonly PropertyKey[]) => string | undefined;
 }
 
-function isYamlFile(file: string): boolean {
-  return /\.ya?ml$/i.test(file);
-}
-
-function yamlLocator(contents: Node | null, lines: LineCounter): Locate {
+function yamlLocator(contents: Node | null, lines: LineCounter): DataFile['locate'] {
   return (at) => {
     let node: unknown = contents;
     let offset: number | undefined;
@@ -52,36 +54,51 @@ function assertNoForbiddenKeys(value: unknown, file: string, at: string[] = []):
   if (typeof value !== 'object' || value === null) return;
   for (const [key, child] of Object.entries(value)) {
     if (FORBIDDEN_KEYS.has(key)) {
-      throw new GanError('INVALID_CONFIG', `${file}: '${[...at, key].join('.')}' is not a config key`);
+      throw new GanError('INVALID_CONFIG', `${file}: '${[...at, key].join('.')}' is not a valid key`);
     }
     assertNoForbiddenKeys(child, file, [...at, key]);
   }
 }
 
 /**
- * Reads and parses a YAML or JSON config file, without validating it against a family.
- * YAML is read with the core schema only (no custom tags, no merge keys) and a bound on alias
- * expansion; `$schema` at the top is an editor's hint and is dropped.
+ * Reads a YAML or JSON file as plain data, safely: at most 1 MiB, YAML with the core schema
+ * only (no custom tags such as `!!js/function`, no merge keys), unique keys, a bound on alias
+ * expansion, and no `__proto__` / `constructor` / `prototype` keys anywhere. The reader of
+ * config files and of sweep specs.
+ * @param file - a `.yaml`, `.yml` or `.json` file
+ * @param what - what the file is, for messages (`config file`, `sweep spec`)
+ * @returns its value, not yet validated, and a locator of YAML lines
+ * @throws GanError `IO_ERROR` when it cannot be read; `INVALID_CONFIG` when it is too large, not
+ *   valid YAML/JSON or holds a forbidden key; `INVALID_ARGUMENT` for another extension
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { readDataFile } from '@gankit/families';
+ * writeFileSync('point.yaml', 'name: a\nsize: 3\n');
+ * const { value, locate } = await readDataFile('point.yaml', 'point file');
+ * console.log(value, locate(['size'])); // { name: 'a', size: 3 } line 2
+ * ```
+ * @category Configs
  */
-async function readConfigFileContents(file: string): Promise<ConfigFileContents> {
+export async function readDataFile(file: string, what: string): Promise<DataFile> {
   let text: string;
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new Error('not a file');
-    if (stat.size > MAX_CONFIG_BYTES) {
+    if (stat.size > MAX_DATA_FILE_BYTES) {
       throw new GanError(
         'INVALID_CONFIG',
-        `${file}: ${stat.size} bytes is too large for a config file (at most ${MAX_CONFIG_BYTES})`,
+        `${file}: ${stat.size} bytes is too large for a ${what} (at most ${MAX_DATA_FILE_BYTES})`,
       );
     }
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     if (e instanceof GanError) throw e;
-    throw new GanError('IO_ERROR', `cannot read config file ${file}: ${(e as Error).message}`, { cause: e });
+    throw new GanError('IO_ERROR', `cannot read ${what} ${file}: ${(e as Error).message}`, { cause: e });
   }
   let value: unknown;
-  let locate: Locate = () => undefined;
-  if (isYamlFile(file)) {
+  let locate: DataFile['locate'] = () => undefined;
+  if (/\.ya?ml$/i.test(file)) {
     const lines = new LineCounter();
     const doc = parseDocument(text, {
       schema: 'core',
@@ -113,16 +130,24 @@ async function readConfigFileContents(file: string): Promise<ConfigFileContents>
   } else {
     throw new GanError(
       'INVALID_ARGUMENT',
-      `config file ${file}: expected a .yaml, .yml or .json file, got '${path.extname(file) || 'no extension'}'`,
+      `${what} ${file}: expected a .yaml, .yml or .json file, got '${path.extname(file) || 'no extension'}'`,
     );
   }
+  assertNoForbiddenKeys(value, file);
+  return { value, locate };
+}
+
+/** Reads a config file's mapping (the editor's `$schema` hint dropped), not yet validated. */
+async function readConfigFileContents(
+  file: string,
+): Promise<{ value: Record<string, unknown>; locate: DataFile['locate'] }> {
+  const { value, locate } = await readDataFile(file, 'config file');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new GanError(
       'INVALID_CONFIG',
       `${file}: a config file holds one mapping of keys to values, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`,
     );
   }
-  assertNoForbiddenKeys(value, file);
   const { $schema: _hint, ...config } = value as Record<string, unknown>;
   return { value: config, locate };
 }

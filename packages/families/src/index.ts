@@ -19,8 +19,8 @@ export {
   parseWithSchema,
   positiveInt,
 } from './config.js';
-export type { FormatConfigOptions } from './config-file.js';
-export { configFromFile, formatConfig } from './config-file.js';
+export type { DataFile, FormatConfigOptions } from './config-file.js';
+export { configFromFile, FORBIDDEN_KEYS, formatConfig, readDataFile } from './config-file.js';
 export type { DcganConfig } from './dcgan/index.js';
 export { dcganConfigSchema, dcganFamily } from './dcgan/index.js';
 export type {
@@ -85,8 +85,8 @@ export type { SrresnetConfig } from './srresnet/index.js';
 export { srresnetConfigSchema, srresnetFamily } from './srresnet/index.js';
 export type { TextToImageConfig } from './text-to-image/index.js';
 export {
-  INTERPOLATION_STEPS,
   PREVIEW_CAPTIONS,
   textToImageConfigSchema,
   textToImageFamily,
 } from './text-to-image/index.js';
+export { INTERPOLATION_STEPS } from './text-to-image/measure.js';

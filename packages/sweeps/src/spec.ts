@@ -3,12 +3,13 @@ import { GanError } from '@gankit/core';
 import {
   type ConfigOverrides,
   configFromFile,
+  FORBIDDEN_KEYS,
   listPresets,
   presetConfig,
   type RunConfig,
+  readDataFile,
 } from '@gankit/families';
 import { z } from 'zod';
-import { FORBIDDEN_KEYS, readDataFile } from './internal/read-file.js';
 import { slugs } from './internal/slug.js';
 
 /** A JSON value: what a spec's axes list and a job carries. @category Sweeps */
@@ -264,7 +265,7 @@ export function parseSweepSpec(value: unknown, options: ParseSweepSpecOptions = 
  * @category Sweeps
  */
 export async function readSweepSpec(file: string): Promise<SweepSpec> {
-  const value = await readDataFile(file, 'sweep spec');
+  const { value } = await readDataFile(file, 'sweep spec');
   return parseSweepSpec(value, { source: file, baseDir: path.dirname(path.resolve(file)) });
 }
 

@@ -140,6 +140,18 @@ describe('saveImage / loadImage', () => {
     expect(rgb.data[3]).toBe(rgb.data[5]);
   });
 
+  it('fits an image into a size, aspect kept with a black margin', async () => {
+    const path = join(dir, 'fit.png');
+    // a white 4x2 (wide) image fitted into 4x4: white rows in the middle, black above and below
+    await saveImage({ data: new Uint8Array(8).fill(255), width: 4, height: 2, channels: 1 }, path);
+    const fitted = await loadImage(path, { fit: { width: 4, height: 4 } });
+    expect([fitted.width, fitted.height, fitted.channels]).toEqual([4, 4, 1]);
+    expect(Array.from(fitted.data)).toEqual([0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0]);
+    await expect(loadImage(path, { fit: { width: 0, height: 4 } })).rejects.toThrow(
+      'loadImage: options.fit must have integer width and height in 1..8192, got {"width":0,"height":4}',
+    );
+  });
+
   it('saves a rank-3 tensor in [-1, 1]', async () => {
     const t = tf.tensor3d([-1, 0, 1, 0.5], [2, 2, 1]);
     const path = join(dir, 'tensor.png');

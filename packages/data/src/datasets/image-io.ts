@@ -322,6 +322,11 @@ export interface LoadImageOptions {
    * {@link MAX_IMAGE_PIXELS} (64 megapixels, 8192 x 8192).
    */
   maxPixels?: number;
+  /**
+   * Resize to exactly this size, the whole image kept (its aspect too: the margin is black, as a
+   * Fashion-MNIST background). Default: the file's own size.
+   */
+  fit?: { width: number; height: number };
 }
 
 /**
@@ -335,7 +340,7 @@ export const MAX_IMAGE_PIXELS = 8192 * 8192;
  * Reads an image file (PNG, JPEG, WebP, GIF, TIFF, ... anything sharp decodes) into bytes.
  *
  * @param path - the file to read
- * @param options - `channels` to convert to (default: the file's own)
+ * @param options - `channels` to convert to (default: the file's own), `maxPixels`, `fit` (a size to resize to)
  * @returns the pixels as 8-bit `height x width x channels`, with the size and channel count
  * @throws GanError `IO_ERROR` when the file is missing
  * @throws GanError `INVALID_DATA` when the file is not a decodable image or is larger than `maxPixels`
@@ -358,6 +363,16 @@ export async function loadImage(path: string, options: LoadImageOptions = {}): P
     );
   }
   const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  const fit = options.fit;
+  if (
+    fit !== undefined &&
+    ![fit.width, fit.height].every((v) => Number.isInteger(v) && v >= 1 && v <= 8192)
+  ) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `${fn}: options.fit must have integer width and height in 1..8192, got ${JSON.stringify(fit)}`,
+    );
+  }
   const sharp = await loadSharp(fn);
   let meta: Awaited<ReturnType<Sharp['metadata']>>;
   try {
@@ -377,6 +392,12 @@ export async function loadImage(path: string, options: LoadImageOptions = {}): P
     const own = meta.channels ?? 3;
     const channels = options.channels ?? (own <= 2 ? 1 : own === 3 ? 3 : 4);
     let pipeline = sharp(path, { limitInputPixels: maxPixels });
+    if (fit && (fit.width !== width || fit.height !== height)) {
+      pipeline = pipeline.resize(fit.width, fit.height, {
+        fit: 'contain',
+        background: { r: 0, g: 0, b: 0, alpha: 1 },
+      });
+    }
     if (channels === 1) pipeline = pipeline.removeAlpha().toColourspace('b-w');
     else if (channels === 3) pipeline = pipeline.removeAlpha().toColourspace('srgb');
     else pipeline = pipeline.toColourspace('srgb').ensureAlpha();

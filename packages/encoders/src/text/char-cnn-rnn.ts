@@ -18,8 +18,14 @@ export interface CharCnnRnnEncoderOptions {
   kernelSize?: number;
   /** Units of the GRU that reads the conv features. Default 64. */
   gruUnits?: number;
-  /** Size of the caption embedding (the linear projection of the GRU's last state). Default 128. */
+  /** Size of the caption embedding (the linear projection of the pooled GRU states). Default 128. */
   embeddingDim?: number;
+  /**
+   * What the projection reads: `last`, the GRU's last state (default), or `mean`, its states
+   * averaged over the sequence, as Reed et al. 2016 average the hidden units over time (less
+   * tied to word order, so new phrasings of known words embed closer to the known ones).
+   */
+  pooling?: 'last' | 'mean';
   /** Seed of the initial weights. Default 0. */
   seed?: number;
   /** Name of the underlying model. Default `char_cnn_rnn`. */
@@ -34,6 +40,7 @@ export type CharCnnRnnEncoderConfig = {
   kernelSize: number;
   gruUnits: number;
   embeddingDim: number;
+  pooling: 'last' | 'mean';
   seed: number;
   name: string;
 };
@@ -41,8 +48,9 @@ export type CharCnnRnnEncoderConfig = {
 /**
  * A character-level caption encoder after Reed et al. 2016's char-CNN-RNN: character embedding,
  * 1-D convolutions with ReLU and max pooling, a GRU over the pooled sequence, and a linear
- * projection of its last state to the caption embedding. Captions are pre-padded so the GRU
- * ends on real characters. Registered as `gankit>CharCnnRnnEncoder`.
+ * projection of its last state (or, with `pooling: 'mean'`, of its states' average) to the caption
+ * embedding. Captions are pre-padded so the GRU ends on real characters. Registered as
+ * `gankit>CharCnnRnnEncoder`.
  * @example
  * ```ts
  * import { CharCnnRnnEncoder, Tokenizer } from '@gankit/encoders';
@@ -84,9 +92,16 @@ export class CharCnnRnnEncoder extends CaptionEncoderBase {
       kernelSize: checkInteger(fn, 'kernelSize', options.kernelSize ?? 4),
       gruUnits: checkInteger(fn, 'gruUnits', options.gruUnits ?? 64),
       embeddingDim: checkInteger(fn, 'embeddingDim', options.embeddingDim ?? 128),
+      pooling: options.pooling ?? 'last',
       seed: options.seed ?? 0,
       name: options.name ?? 'char_cnn_rnn',
     };
+    if (this.config.pooling !== 'last' && this.config.pooling !== 'mean') {
+      throw new GanError(
+        'INVALID_ARGUMENT',
+        `${fn}: pooling must be 'last' or 'mean', got ${JSON.stringify(this.config.pooling)}`,
+      );
+    }
     if (tokenizer.maxLength < 2 ** convFilters.length) {
       throw new GanError(
         'INVALID_ARGUMENT',
@@ -150,9 +165,13 @@ function build(c: CharCnnRnnEncoderConfig, tokenizer: Tokenizer): tfl.LayersMode
       units: c.gruUnits,
       kernelInitializer: glorot(),
       recurrentInitializer: glorot(),
+      returnSequences: c.pooling === 'mean',
       name: `${c.name}_gru`,
     })
     .apply(x) as tfl.SymbolicTensor;
+  if (c.pooling === 'mean') {
+    x = tfl.layers.globalAveragePooling1d({ name: `${c.name}_mean` }).apply(x) as tfl.SymbolicTensor;
+  }
   const out = tfl.layers
     .dense({ units: c.embeddingDim, kernelInitializer: glorot(), name: `${c.name}_projection` })
     .apply(x) as tfl.SymbolicTensor;

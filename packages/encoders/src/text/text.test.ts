@@ -2,9 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { registerTrainingKernels } from '@gankit/backend';
 import { deserialize, GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bagOfWordsEncoder,
+  CharCnnRnnEncoder,
   charCnnRnnEncoder,
   cnnEncoder,
   jointEmbeddingLoss,
@@ -100,6 +102,39 @@ describe('caption encoders', () => {
     const diff = tf.max(tf.abs(tf.sub(a, c))).dataSync()[0]!;
     expect(diff).toBeLessThan(1e-6);
     tf.dispose([a, b, c]);
+    enc.dispose();
+  });
+
+  it("char-CNN-RNN with pooling 'mean' projects the GRU states' average (Reed et al.)", () => {
+    const enc = charCnnRnnEncoder({
+      tokenizer: Tokenizer.characters({ maxLength: 8 }),
+      convFilters: [4],
+      gruUnits: 3,
+      embeddingDim: 2,
+      pooling: 'mean',
+      seed: 4,
+    });
+    expect(enc.getConfig().pooling).toBe('mean');
+    expect(CharCnnRnnEncoder.fromConfig(enc.getConfig()).getConfig()).toEqual(enc.getConfig());
+    const before = tf.memory().numTensors;
+    const out = enc.encodeText(['red fox', 'a cat']);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    // by hand from the GRU's state sequence and the projection's weights
+    const gruStates = tfl.model({
+      inputs: enc.model.inputs,
+      outputs: enc.model.getLayer('char_cnn_rnn_gru').output as tfl.SymbolicTensor,
+    });
+    const error = tf.tidy(() => {
+      const states = gruStates.predict(enc.tokenizer.encodeBatch(['red fox', 'a cat'])) as tf.Tensor3D;
+      expect(states.shape).toEqual([2, 4, 3]);
+      const [kernel, bias] = enc.model.getLayer('char_cnn_rnn_projection').getWeights();
+      return tf.max(tf.abs(tf.sub(out, tf.add(tf.matMul(tf.mean(states, 1), kernel!), bias!))));
+    });
+    expect(error.dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([out, error]);
+    expect(() => charCnnRnnEncoder({ pooling: 'max' as 'mean' })).toThrow(
+      "charCnnRnnEncoder: pooling must be 'last' or 'mean', got \"max\"",
+    );
     enc.dispose();
   });
 

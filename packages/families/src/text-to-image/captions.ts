@@ -95,6 +95,7 @@ export interface TextEncoderSettings {
   charEmbeddingDim: number;
   convFilters: number[];
   gruUnits: number;
+  pooling: 'last' | 'mean';
   maxLength: number;
   /** Width of the image encoder it is pre-trained against (thrown away afterwards). */
   imageEncoderWidth: number;
@@ -226,6 +227,7 @@ export async function frozenTextEncoder(
     charEmbeddingDim: settings.charEmbeddingDim,
     convFilters: settings.convFilters,
     gruUnits: settings.gruUnits,
+    pooling: settings.pooling,
     seed: seed + 11,
   });
   const imageEncoder = cnnEncoder({

@@ -21,15 +21,12 @@ import {
   saveRunTextEncoder,
   TEXT_ENCODER_DIR,
 } from './captions.js';
-import { measureTextToImage } from './measure.js';
+import { INTERPOLATION_STEPS, interpolationGrid, measureTextToImage } from './measure.js';
 
 /** The folder of a text-to-image run that holds its style encoder S. */
 export const STYLE_ENCODER_DIR = 'style-encoder';
 
-/** Columns of an interpolation row: the first caption, six steps, the second caption. */
-export const INTERPOLATION_STEPS = 8;
-
-/** The captions of the training grids: one row per class, each in a colour training has for it. */
+/** The captions of the training grids: one row per class, each in a colour training has for it. @category Families */
 export const PREVIEW_CAPTIONS: readonly string[] = Object.freeze([
   'a red t-shirt',
   'a blue pair of trousers',
@@ -78,6 +75,8 @@ export const textToImageConfigSchema = z
         charEmbeddingDim: positiveInt,
         convFilters: z.array(positiveInt).min(1),
         gruUnits: positiveInt,
+        /** What the projection reads: the GRU's last state or its states' mean over the caption (Reed et al.). */
+        pooling: z.enum(['last', 'mean']),
         /** Longest caption in characters. */
         maxLength: positiveInt,
         /** Width of the CNN image encoder it is pre-trained against. */
@@ -122,9 +121,10 @@ const ganIntClsFashion: TextToImageConfig = {
     charEmbeddingDim: 32,
     convFilters: [64, 64],
     gruUnits: 64,
+    pooling: 'mean',
     maxLength: 48,
     imageEncoderWidth: 16,
-    steps: 1500,
+    steps: 2000,
     batchSize: 64,
     learningRate: 2e-3,
   },
@@ -132,7 +132,7 @@ const ganIntClsFashion: TextToImageConfig = {
   loss: 'non-saturating',
   discriminatorSteps: 1,
   optimizer: { learningRate: 5e-4, beta1: 0.5, beta2: 0.999 },
-  training: { steps: 3000, batchSize: 16, seed: 0 },
+  training: { steps: 4000, batchSize: 16, seed: 0 },
   output: { progressEvery: 100, sampleEvery: 500, checkpointEvery: 500, sampleCount: 80 },
   emaDecay: 0.995,
   backend: 'auto',
@@ -160,15 +160,9 @@ async function loadStyleEncoder(runDir: string): Promise<tfl.LayersModel> {
   }
 }
 
-/** An image file as a [1, size, size, channels] tensor in [-1, 1]; it must have the model's size. */
+/** An image file as a [1, size, size, channels] tensor in [-1, 1], resized to the model's size (aspect kept). */
 async function styleImage(file: string, size: number, channels: number): Promise<tf.Tensor4D> {
-  const image = await loadImage(file, { channels: channels as 1 | 3 });
-  if (image.height !== size || image.width !== size) {
-    throw new GanError(
-      'SHAPE_MISMATCH',
-      `sample: --style-from ${file} is ${image.width}x${image.height}; this run draws ${size}x${size} images`,
-    );
-  }
+  const image = await loadImage(file, { channels: channels as 1 | 3, fit: { width: size, height: size } });
   return tf.tidy(
     () =>
       tf.sub(
@@ -176,29 +170,6 @@ async function styleImage(file: string, size: number, channels: number): Promise
         1,
       ) as tf.Tensor4D,
   );
-}
-
-/** Rows of one z each whose columns walk from the first caption's embedding to the second's. Caller owns. */
-function interpolationGrid(
-  generator: tfl.LayersModel,
-  ends: tf.Tensor2D,
-  rows: number,
-  seed: number,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const steps = INTERPOLATION_STEPS;
-    const alpha = tf.tensor2d(
-      Array.from({ length: steps }, (_, k) => k / (steps - 1)),
-      [steps, 1],
-    );
-    const walk = tf.add(tf.mul(tf.slice(ends, 0, 1), tf.sub(1, alpha)), tf.mul(tf.slice(ends, 1, 1), alpha));
-    const latentDim = latentDimOf(generator);
-    const z = tf.reshape(tf.tile(tf.expandDims(latentBatch(rows, latentDim, seed), 1), [1, steps, 1]), [
-      rows * steps,
-      latentDim,
-    ]);
-    return generator.predict([z, tf.tile(walk, [rows, 1])]) as tf.Tensor4D;
-  });
 }
 
 /**

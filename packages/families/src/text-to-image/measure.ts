@@ -20,37 +20,53 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const line = (f: TextFidelity) =>
   `class ${pct(f.classAccuracy)}, colour ${pct(f.colourAccuracy)}, both ${pct(f.bothAccuracy)}, hue error ${f.hueErrorDegrees.toFixed(1)} deg`;
 
-/** Consecutive-frame differences along interpolation rows: how evenly the walk moves. */
-async function interpolationSmoothness(
+/** Columns of an interpolation row: the first caption, six steps between, the second caption. @category Families */
+export const INTERPOLATION_STEPS = 8;
+
+/**
+ * Rows of one latent each whose columns walk from the first caption's embedding to the second's,
+ * `(1 - a) t1 + a t2` for a = 0, 1/7, ..., 1. Returns [rows * 8, h, w, c], row by row; caller owns.
+ */
+export function interpolationGrid(
   generator: tfl.LayersModel,
   ends: tf.Tensor2D,
   rows: number,
-  steps: number,
   seed: number,
-): Promise<{ meanStep: number; maxStep: number; endToEnd: number }> {
-  const latentDim = latentDimOf(generator);
-  const diffs = tf.tidy(() => {
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const steps = INTERPOLATION_STEPS;
     const alpha = tf.tensor2d(
       Array.from({ length: steps }, (_, k) => k / (steps - 1)),
       [steps, 1],
     );
-    const pairs = ends.shape[0] / 2;
+    const walk = tf.add(tf.mul(tf.slice(ends, 0, 1), tf.sub(1, alpha)), tf.mul(tf.slice(ends, 1, 1), alpha));
+    const latentDim = latentDimOf(generator);
+    const z = tf.reshape(tf.tile(tf.expandDims(latentBatch(rows, latentDim, seed), 1), [1, steps, 1]), [
+      rows * steps,
+      latentDim,
+    ]);
+    return generator.predict([z, tf.tile(walk, [rows, 1])]) as tf.Tensor4D;
+  });
+}
+
+/** Consecutive-frame differences along interpolation rows between caption pairs: how evenly the walk moves. */
+async function interpolationSmoothness(
+  generator: tfl.LayersModel,
+  pairs: tf.Tensor2D,
+  rows: number,
+  seed: number,
+): Promise<{ meanStep: number; maxStep: number; endToEnd: number }> {
+  const steps = INTERPOLATION_STEPS;
+  const diffs = tf.tidy(() => {
     const frames: tf.Tensor[] = [];
-    for (let p = 0; p < pairs; p++) {
-      const a = tf.slice(ends, 2 * p, 1);
-      const b = tf.slice(ends, 2 * p + 1, 1);
-      const walk = tf.add(tf.mul(a, tf.sub(1, alpha)), tf.mul(b, alpha));
-      const z = tf.reshape(tf.tile(tf.expandDims(latentBatch(rows, latentDim, seed + p), 1), [1, steps, 1]), [
-        rows * steps,
-        latentDim,
-      ]);
-      const images = generator.predict([z, tf.tile(walk, [rows, 1])]) as tf.Tensor4D;
+    for (let p = 0; p < pairs.shape[0] / 2; p++) {
+      const images = interpolationGrid(generator, tf.slice(pairs, 2 * p, 2), rows, seed + p);
       frames.push(tf.reshape(images, [rows, steps, -1]));
     }
     const all = tf.concat(frames); // [pairs * rows, steps, pixels]
     const next = tf.slice(all, [0, 1, 0], [-1, steps - 1, -1]);
     const prev = tf.slice(all, [0, 0, 0], [-1, steps - 1, -1]);
-    const step = tf.mean(tf.abs(tf.sub(next, prev)), 2); // [rows, steps - 1]
+    const step = tf.mean(tf.abs(tf.sub(next, prev)), 2); // [pairs * rows, steps - 1]
     const first = tf.squeeze(tf.slice(all, [0, 0, 0], [-1, 1, -1]), [1]);
     const last = tf.squeeze(tf.slice(all, [0, steps - 1, 0], [-1, 1, -1]), [1]);
     return [tf.mean(step), tf.mean(tf.max(step, 1)), tf.mean(tf.mean(tf.abs(tf.sub(last, first)), 1))];
@@ -69,6 +85,7 @@ async function interpolationSmoothness(
  *   `baseline`: the same samples judged against the captions of a shuffled order, i.e. a
  *   generator that ignores the text (chance at the data's mix); `real`: the real test images
  *   against their own captions (what the judges can reach).
+ * - `seenPhrasings`: the same images' captions in a training phrasing (the cost of new wording).
  * - `heldOutCombinations`: the conditioned scores on the captions of held-out (colour, class) pairs.
  * - `interpolation`: rows walking between pairs of held-out captions (8 columns): mean and
  *   largest consecutive-frame change against the end-to-end change (smooth when the largest
@@ -107,6 +124,13 @@ export async function measureTextToImage(
       order.map((i) => colours[i]!),
     );
     const realScores = scoreJudgement(await judgeImages(real.images as tf.Tensor4D), labels, colours);
+    // the same test images from a caption in a training phrasing: what the held-out wording costs
+    const seenText = encoder.encodeText(records.map((r) => r.captions[0]!));
+    const seenImages = tf.tidy(
+      () => generator.predict([latentBatch(n, latentDim, seed), seenText]) as tf.Tensor4D,
+    );
+    const seenPhrasings = scoreJudgement(await judgeImages(seenImages), labels, colours);
+    tf.dispose([seenText, seenImages]);
     const held = records.flatMap((r, i) => (r.heldOutCombination ? [i] : []));
     const heldOutCombinations = held.length
       ? scoreJudgement(
@@ -116,6 +140,7 @@ export async function measureTextToImage(
         )
       : null;
     log(`held-out phrasings (${n}): ${line(conditioned)}`);
+    log(`  training phrasings of the same images: ${line(seenPhrasings)}`);
     log(`  baseline, text ignored: ${line(baseline)}; real images: ${line(realScores)}`);
     if (heldOutCombinations)
       log(`  held-out colour and class pairs (${held.length}): ${line(heldOutCombinations)}`);
@@ -128,7 +153,7 @@ export async function measureTextToImage(
     const interpolation = {
       pairs: pairs.length / 2,
       rows: 4,
-      ...(await interpolationSmoothness(generator, ends, 4, 8, seed)),
+      ...(await interpolationSmoothness(generator, ends, 4, seed)),
     };
     ends.dispose();
     log(
@@ -156,6 +181,7 @@ export async function measureTextToImage(
     return {
       textToImage: {
         heldOutPhrasings: { conditioned, baseline, real: realScores },
+        seenPhrasings,
         heldOutCombinations,
         interpolation,
         ...(styleTransfer ? { styleTransfer } : {}),

@@ -8,6 +8,8 @@ import {
   conditionalGenerator,
   mlpDiscriminator,
   mlpGenerator,
+  textConditionalDiscriminator,
+  textConditionalGenerator,
 } from '@gankit/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +22,7 @@ import { latentRegularizedStrategy } from './latent-regularized.js';
 import type { PairedBatch } from './paired.js';
 import { pix2pixStrategy } from './pix2pix.js';
 import { srganStrategy } from './srgan.js';
+import { type TextBatch, textToImageStrategy } from './text-to-image.js';
 import { pairedNets } from './test-helpers.js';
 
 beforeAll(async () => {
@@ -47,6 +50,25 @@ function paired(
   tf.dispose([preview.inputs, preview.targets]);
   for (const name of unused) nets[name].dispose();
   return { strategy, data: pairedSyntheticSource([8, 8, 1], scale, 4) };
+}
+
+/** Seeded random images with one random caption embedding each, two labels apart. */
+function textSource(textDim: number): BatchSource<TextBatch> {
+  let drawn = 0;
+  return {
+    next: () => {
+      const seed = 100 + drawn++;
+      return {
+        images: tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', seed) as tf.Tensor4D,
+        embeddings: tf.randomNormal([4, textDim], 0, 1, 'float32', seed + 1) as tf.Tensor2D,
+        labels: tf.tensor1d([0, 1, 0, 1], 'int32'),
+      };
+    },
+    getState: () => drawn,
+    setState: (state) => {
+      drawn = state as number;
+    },
+  };
 }
 
 /** Every strategy that takes a `loss` option, at toy size, with its adversarial stage on. */
@@ -121,6 +143,19 @@ const strategies: Record<string, (loss: Loss) => Subject> = {
         }),
       ['patch', 'translator'],
     ),
+  textToImageStrategy: (loss) => {
+    const net = { imageSize: 8, channels: 1, textDim: 6, compressedTextDim: 3, baseWidth: 4 };
+    const preview = tf.randomNormal([2, 6], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const strategy = textToImageStrategy({
+      generator: textConditionalGenerator({ ...net, latentDim: 4, seed: 1 }),
+      discriminator: textConditionalDiscriminator({ ...net, seed: 2 }),
+      mode: 'int-cls',
+      loss,
+      preview,
+    });
+    preview.dispose();
+    return { strategy, data: textSource(6) };
+  },
   pix2pixStrategy: (loss) =>
     paired(
       1,
