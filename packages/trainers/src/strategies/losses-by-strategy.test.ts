@@ -22,8 +22,8 @@ import { latentRegularizedStrategy } from './latent-regularized.js';
 import type { PairedBatch } from './paired.js';
 import { pix2pixStrategy } from './pix2pix.js';
 import { srganStrategy } from './srgan.js';
-import { type TextBatch, textToImageStrategy } from './text-to-image.js';
 import { pairedNets } from './test-helpers.js';
+import { type TextBatch, textToImageStrategy } from './text-to-image.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
