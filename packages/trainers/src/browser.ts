@@ -19,7 +19,14 @@ export { pointsBatchSource } from './data/points-source.js';
 export type { Callback, TrainingContext } from './engine/callbacks.js';
 export { WeightsEma } from './engine/ema.js';
 export { trainingStep } from './engine/step.js';
-export type { Batch, BatchSource, StepContext, StepLosses, Strategy } from './engine/types.js';
+export type {
+  Batch,
+  BatchSource,
+  StepContext,
+  StepLosses,
+  Strategy,
+  StrategyState,
+} from './engine/types.js';
 export type { AdamSettings, OptimizerStepOptions } from './engine/update.js';
 export {
   adamOptimizer,
@@ -37,6 +44,13 @@ export type {
 export { adversarialStrategy, dcganStrategy } from './strategies/adversarial.js';
 export type { ConditionalStrategy, ConditionalStrategyOptions } from './strategies/conditional.js';
 export { conditionalStrategy, gridLabels } from './strategies/conditional.js';
+export type {
+  CycleGanStrategy,
+  CycleGanStrategyOptions,
+  TranslationDirection,
+  UnpairedBatch,
+} from './strategies/cyclegan.js';
+export { cycleGanStrategy, ImagePool } from './strategies/cyclegan.js';
 export type { LapganLevel, LapganStrategy, LapganStrategyOptions } from './strategies/lapgan.js';
 export { lapganStrategy } from './strategies/lapgan.js';
 export type { LatentRegularizedStrategyOptions } from './strategies/latent-regularized.js';

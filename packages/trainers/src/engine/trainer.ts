@@ -8,6 +8,9 @@ import { WeightsEma } from './ema.js';
 import { trainingStep } from './step.js';
 import type { Batch, BatchSource, StepLosses, Strategy } from './types.js';
 
+/** Prefix of a strategy's tensor lists (`Strategy.getState`) among a checkpoint's tensors. */
+const STRATEGY_TENSORS = 'strategy.';
+
 /**
  * Options of {@link Trainer}.
  * @category Engine
@@ -63,7 +66,8 @@ export interface TrainResult {
  * The training loop every GAN family runs on: draws `strategy.batchesPerStep()` batches per
  * step, runs the strategy's step, reads the losses, runs callbacks, and saves full
  * checkpoints (networks, optimizer slots, step, random state, data position, callback state,
- * config) that {@link Trainer.restore} continues from exactly.
+ * the strategy's own state from `Strategy.getState`, config) that {@link Trainer.restore}
+ * continues from exactly.
  *
  * @example
  * ```ts
@@ -279,19 +283,29 @@ export class Trainer<B extends object = Batch> {
     if (!this.checkpoints) return undefined;
     const callbackState: Record<string, unknown> = {};
     for (const cb of this.callbacks) if (cb.getState) callbackState[cb.name] = cb.getState();
-    return this.checkpoints.save({
-      step: this.step,
-      models: { ...this.strategy.networks },
-      optimizers: { ...this.strategy.optimizers },
-      ...(this.ema ? { tensors: { ema: this.ema.getWeights() } } : {}),
-      state: {
-        rng: this.rng.getState(),
-        data: this.options.data.getState(),
-        callbacks: callbackState,
-        totalSteps: this.options.steps,
-        config: this.options.config ?? {},
-      },
-    });
+    const strategyState = this.strategy.getState?.();
+    const strategyTensors = Object.entries(strategyState?.tensors ?? {});
+    const tensors: Record<string, tf.Tensor[]> = this.ema ? { ema: this.ema.getWeights() } : {};
+    // prefixed, so that a strategy's names never meet the trainer's own (`ema`)
+    for (const [name, list] of strategyTensors) tensors[`${STRATEGY_TENSORS}${name}`] = list;
+    try {
+      return await this.checkpoints.save({
+        step: this.step,
+        models: { ...this.strategy.networks },
+        optimizers: { ...this.strategy.optimizers },
+        ...(Object.keys(tensors).length > 0 ? { tensors } : {}),
+        state: {
+          rng: this.rng.getState(),
+          data: this.options.data.getState(),
+          callbacks: callbackState,
+          ...(strategyState ? { strategy: strategyState.state ?? null } : {}),
+          totalSteps: this.options.steps,
+          config: this.options.config ?? {},
+        },
+      });
+    } finally {
+      tf.dispose(strategyTensors.flatMap(([, list]) => list));
+    }
   }
 
   /**
@@ -304,7 +318,8 @@ export class Trainer<B extends object = Batch> {
 
   /**
    * Restores the latest checkpoint of the run folder (or `from`): weights, optimizer slots,
-   * step, random stream, data position and callback state.
+   * step, random stream, data position, callback state and the strategy's own state
+   * (`Strategy.setState`).
    * @param from - a specific checkpoint folder
    * @returns the restored step, or undefined when there was no checkpoint
    * @throws GanError `INVALID_DATA` when the checkpoint does not fit the strategy's networks
@@ -319,9 +334,24 @@ export class Trainer<B extends object = Batch> {
     );
     if (!restored) return undefined;
     this.skipped = restored.skipped;
-    if (this.ema && restored.tensors.ema) this.ema.setWeights(restored.tensors.ema);
-    tf.dispose(Object.values(restored.tensors).flat());
-    const state = restored.state as { rng: number[]; data: unknown; callbacks?: Record<string, unknown> };
+    const state = restored.state as {
+      rng: number[];
+      data: unknown;
+      callbacks?: Record<string, unknown>;
+      strategy?: unknown;
+    };
+    try {
+      if (this.ema && restored.tensors.ema) this.ema.setWeights(restored.tensors.ema);
+      if (this.strategy.setState) {
+        const tensors: Record<string, tf.Tensor[]> = {};
+        for (const [name, list] of Object.entries(restored.tensors)) {
+          if (name.startsWith(STRATEGY_TENSORS)) tensors[name.slice(STRATEGY_TENSORS.length)] = list;
+        }
+        this.strategy.setState({ state: state.strategy ?? undefined, tensors });
+      }
+    } finally {
+      tf.dispose(Object.values(restored.tensors).flat());
+    }
     this.rng.setState(state.rng);
     this.options.data.setState(state.data);
     for (const cb of this.callbacks) {

@@ -45,6 +45,18 @@ export interface StepContext {
 }
 
 /**
+ * A strategy's training state beyond its networks and optimizers (e.g. CycleGAN's pools of
+ * generated images), saved with every checkpoint so that a resumed run continues exactly.
+ * @category Engine
+ */
+export interface StrategyState {
+  /** JSON-safe values (saved in the checkpoint's state file). */
+  state?: unknown;
+  /** Tensor lists by name (file-name-safe names: letters, digits, `_`, `-`), saved as tensor files. */
+  tensors?: Record<string, tf.Tensor[]>;
+}
+
+/**
  * One GAN family's training logic: its networks, its optimizers and what one step does.
  * The engine owns the loop, the schedule, callbacks and checkpoints.
  * @category Engine
@@ -80,6 +92,19 @@ export interface Strategy<B = Batch, S extends tf.Tensor = tf.Tensor> {
   gridColumns?(count: number): number;
   /** @returns the network to export for sampling (usually the generator) */
   samplingNetwork(): tfl.LayersModel;
+  /**
+   * Training state that is not in `networks` or `optimizers` (say a history of generated
+   * images), for checkpoints. Strategies without such state leave it out.
+   * @returns JSON-safe state and tensor lists; the caller owns the tensors (give copies)
+   */
+  getState?(): StrategyState;
+  /**
+   * Takes back the state of a checkpoint; called on every restore (`state` undefined and no
+   * tensors when the checkpoint was written without any).
+   * @param state - what `getState` returned when the checkpoint was written; the caller
+   *   disposes its tensors afterwards (copy what you keep)
+   */
+  setState?(state: StrategyState): void;
   /** Frees networks and optimizers. */
   dispose(): void;
 }

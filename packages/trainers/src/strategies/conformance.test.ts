@@ -25,6 +25,7 @@ import { Trainer } from '../engine/trainer.js';
 import type { BatchSource, Strategy } from '../engine/types.js';
 import { adversarialStrategy, dcganStrategy } from './adversarial.js';
 import { conditionalStrategy, gridLabels } from './conditional.js';
+import { cycleGanStrategy, type UnpairedBatch } from './cyclegan.js';
 import { lapganStrategy } from './lapgan.js';
 import { latentRegularizedStrategy } from './latent-regularized.js';
 import type { PairedBatch } from './paired.js';
@@ -66,6 +67,24 @@ function textSyntheticSource(batchSize: number): BatchSource<TextBatch> {
           Array.from({ length: batchSize }, (_, k) => (k + i) % 3),
           'int32',
         ),
+      }));
+    },
+    getState: () => i,
+    setState: (state) => {
+      i = state as number;
+    },
+  };
+}
+
+/** Seeded unpaired stand-in data: independent 8x8 gray images of two domains, resumable. */
+function unpairedSyntheticSource(batchSize: number): { next(): UnpairedBatch } & BatchSource<UnpairedBatch> {
+  let i = 0;
+  return {
+    next: () => {
+      i++;
+      return tf.tidy(() => ({
+        a: tf.tanh(tf.randomNormal([batchSize, 8, 8, 1], 0, 1, 'float32', 5000 + i)) as tf.Tensor4D,
+        b: tf.tanh(tf.randomNormal([batchSize, 8, 8, 1], 0.5, 1, 'float32', 6000 + i)) as tf.Tensor4D,
       }));
     },
     getState: () => i,
@@ -361,6 +380,27 @@ const families: Family[] = [
     },
     data: () => pairedSyntheticSource([8, 8, 1], 1, 4),
     sampleShape: [3, 8, 8, 1],
+  },
+  {
+    // pools of 6 with batches of 4: full after two steps, so the resumed steps draw from them
+    name: 'cyclegan (pools of 6)',
+    make: (seed: number) => {
+      const [one, two] = [pairedNets(seed), pairedNets(seed + 10)];
+      const preview = unpairedSyntheticSource(1).next();
+      const s = cycleGanStrategy({
+        generatorAB: one.translator,
+        generatorBA: two.translator,
+        discriminatorA: one.discriminator,
+        discriminatorB: two.discriminator,
+        poolSize: 6,
+        preview,
+      });
+      tf.dispose([preview.a, preview.b]);
+      for (const n of [one, two].flatMap((nets) => [nets.generator, nets.encoder, nets.patch])) n.dispose();
+      return s;
+    },
+    data: () => unpairedSyntheticSource(4),
+    sampleShape: [6, 8, 8, 1],
   },
 ];
 

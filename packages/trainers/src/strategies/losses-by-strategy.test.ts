@@ -18,6 +18,7 @@ import { pointsBatchSource } from '../data/points-source.js';
 import type { BatchSource, Strategy } from '../engine/types.js';
 import { adversarialStrategy, dcganStrategy } from './adversarial.js';
 import { conditionalStrategy } from './conditional.js';
+import { cycleGanStrategy, type UnpairedBatch } from './cyclegan.js';
 import { latentRegularizedStrategy } from './latent-regularized.js';
 import type { PairedBatch } from './paired.js';
 import { pix2pixStrategy } from './pix2pix.js';
@@ -62,6 +63,24 @@ function textSource(textDim: number): BatchSource<TextBatch> {
         images: tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', seed) as tf.Tensor4D,
         embeddings: tf.randomNormal([4, textDim], 0, 1, 'float32', seed + 1) as tf.Tensor2D,
         labels: tf.tensor1d([0, 1, 0, 1], 'int32'),
+      };
+    },
+    getState: () => drawn,
+    setState: (state) => {
+      drawn = state as number;
+    },
+  };
+}
+
+/** Seeded images of two 8x8 gray domains, drawn independently (CycleGAN's unpaired data). */
+function unpairedSource(): { next(): UnpairedBatch } & BatchSource<UnpairedBatch> {
+  let drawn = 0;
+  return {
+    next: () => {
+      const seed = 200 + 2 * drawn++;
+      return {
+        a: tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', seed) as tf.Tensor4D,
+        b: tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', seed + 1) as tf.Tensor4D,
       };
     },
     getState: () => drawn,
@@ -168,6 +187,25 @@ const strategies: Record<string, (loss: Loss) => Subject> = {
         }),
       ['generator', 'discriminator', 'encoder'],
     ),
+  cycleGanStrategy: (loss) => {
+    const [one, two] = [pairedNets(1), pairedNets(11)];
+    const data = unpairedSource();
+    for (const n of [one, two].flatMap((nets) => [nets.generator, nets.encoder, nets.patch])) n.dispose();
+    const preview = data.next();
+    try {
+      const strategy = cycleGanStrategy({
+        generatorAB: one.translator,
+        generatorBA: two.translator,
+        discriminatorA: one.discriminator,
+        discriminatorB: two.discriminator,
+        loss,
+        preview,
+      });
+      return { strategy, data };
+    } finally {
+      tf.dispose([preview.a, preview.b]);
+    }
+  },
 };
 
 // every registered pair, including relativistic-average, whose G loss also needs D's real logits
