@@ -48,7 +48,7 @@ describe('gankit CLI errors', () => {
     const r = await gankit('train', '--preset', 'dcgan-fashon');
     expect(r.code).toBe(2);
     expect(r.err).toContain(
-      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25, lapgan-fashion, lapgan-fashion-conditional, srresnet-x4, srgan-x4, lsrgan-x4, pix2pix-edges, gancls-fashion, ganintcls-fashion",
+      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25, lapgan-fashion, lapgan-fashion-conditional, srresnet-x4, srgan-x4, lsrgan-x4, pix2pix-edges, gancls-fashion, ganintcls-fashion, cyclegan-sneakers-boots",
     );
   });
 
@@ -95,7 +95,7 @@ describe('gankit CLI errors', () => {
 
   it('lists unknown commands and the presets', async () => {
     expect((await gankit('trian')).err).toContain(
-      'valid commands: train, config, schema, resume, sample, upscale, eval, stats, report, compare, info, presets',
+      'valid commands: train, config, schema, resume, sample, upscale, translate, eval, stats, report, compare, info, presets',
     );
     const r = await gankit('presets');
     expect(r.out.join('\n')).toMatch(/^dcgan-fashion +DCGAN \(Radford 2015\) on Fashion-MNIST/m);
@@ -117,6 +117,7 @@ describe('gankit CLI errors', () => {
       'resume',
       'sample',
       'upscale',
+      'translate',
       'eval',
       'stats',
       'report',
@@ -383,8 +384,8 @@ describe('gankit conventions', () => {
     expect(await stdoutOf('-V')).toEqual({ code: 0, text: `${version}\n` });
   });
 
-  it('shows 2-3 examples in the help of train, resume, sample and upscale, each of which parses', async () => {
-    for (const name of ['train', 'resume', 'sample', 'upscale']) {
+  it('shows 2-3 examples in the help of train, resume, sample, upscale and translate, each of which parses', async () => {
+    for (const name of ['train', 'resume', 'sample', 'upscale', 'translate']) {
       const { code, text } = await stdoutOf(name, '--help');
       expect(code).toBe(0);
       const examples = text.split('\nExamples:\n')[1]?.trimEnd().split('\n') ?? [];

@@ -16,6 +16,7 @@ import { resumeCommand } from './commands/resume.js';
 import { sampleCommand } from './commands/sample.js';
 import { registerSweepCommands } from './commands/sweep.js';
 import { trainRun } from './commands/train.js';
+import { translateCommand } from './commands/translate.js';
 import { upscaleCommand } from './commands/upscale.js';
 import { terminalProgress, wantsProgressBar } from './terminal-progress.js';
 
@@ -306,6 +307,43 @@ export function createProgram(output?: (line: string) => void): Command {
       examples(
         'gankit upscale photo.jpg --run runs/srresnet-x4      # writes photo.x4.png',
         'gankit upscale photo.jpg --run runs/srgan-x4 --out big.png --tile 64 --overlap 16',
+      ),
+    );
+
+  program
+    .command('translate')
+    .description("translate images between a two-domain run's domains (CycleGAN): one PNG per input")
+    .argument('<images...>', "input images (any size: fitted into the model's frame)")
+    .requiredOption('--run <dir>', 'run folder of a two-domain preset (cyclegan-...)')
+    .option(
+      '--direction <a2b|b2a>',
+      "a2b: the run's generator (domain A to B); b2a: the reverse one",
+      (value: string) => {
+        if (value !== 'a2b' && value !== 'b2a') {
+          throw new InvalidArgumentError(`expected a2b or b2a, got '${value}'`);
+        }
+        return value;
+      },
+      'a2b',
+    )
+    .option('--out <dir>', 'folder to write <name>.<direction>.png into', '.')
+    .option(
+      '--backend <name>',
+      `compute backend (${BACKEND_CHOICES.join(', ')})`,
+      backend,
+      'auto' as BackendChoice,
+    )
+    .option('--threads <n>', THREADS_HELP, int(1))
+    .option('--plugin <module...>', PLUGIN_HELP)
+    .action(async (images: string[], { plugin, ...opts }) => {
+      await loadPlugins(plugin);
+      await translateCommand(images, opts, log);
+    })
+    .addHelpText(
+      'after',
+      examples(
+        'gankit translate sneaker.png --run runs/cyclegan-sneakers-boots --out translated',
+        'gankit translate boot1.png boot2.png --run runs/cyclegan-sneakers-boots --direction b2a --out translated',
       ),
     );
 

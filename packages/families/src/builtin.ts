@@ -1,4 +1,5 @@
 import { cganFamily } from './cgan/index.js';
+import { cycleganFamily } from './cyclegan/index.js';
 import { dcganFamily } from './dcgan/index.js';
 import type { FamilyDefinition } from './family.js';
 import { ganFamily } from './gan/index.js';
@@ -21,6 +22,7 @@ export const BUILTIN_FAMILIES = [
   lsrganFamily,
   pix2pixFamily,
   textToImageFamily,
+  cycleganFamily,
 ] as const;
 
 // each family's config type narrows RunConfig; the registry holds them as the common shape

@@ -21,6 +21,8 @@ export {
 } from './config.js';
 export type { DataFile, FormatConfigOptions } from './config-file.js';
 export { configFromFile, FORBIDDEN_KEYS, formatConfig, readDataFile } from './config-file.js';
+export type { CycleganConfig } from './cyclegan/index.js';
+export { cycleganConfigSchema, cycleganFamily } from './cyclegan/index.js';
 export type { DcganConfig } from './dcgan/index.js';
 export { dcganConfigSchema, dcganFamily } from './dcgan/index.js';
 export type {
@@ -30,6 +32,7 @@ export type {
   FamilyParts,
   Log,
   SampleOptions,
+  TranslateOptions,
 } from './family.js';
 export type { GanConfig } from './gan/index.js';
 export { ganConfigSchema, ganFamily } from './gan/index.js';
@@ -63,8 +66,14 @@ export {
   runPaths,
   writeRunConfig,
 } from './run/run-dir.js';
-export type { EvaluateRunOptions, SampleRunOptions, UpscaleFileOptions, UseOptions } from './run/use.js';
-export { evaluateRun, MAX_SAMPLES, sampleRun, upscaleFile } from './run/use.js';
+export type {
+  EvaluateRunOptions,
+  SampleRunOptions,
+  TranslateFilesOptions,
+  UpscaleFileOptions,
+  UseOptions,
+} from './run/use.js';
+export { evaluateRun, MAX_SAMPLES, sampleRun, translateFiles, upscaleFile } from './run/use.js';
 export type {
   ImageMetrics,
   ImageMetricsOptions,

@@ -138,6 +138,59 @@ export async function sampleRun(runDir: string, options: SampleRunOptions): Prom
   return out;
 }
 
+/** Options of {@link translateFiles}. @category Runs */
+export interface TranslateFilesOptions extends UseOptions {
+  /** `a2b` (the run's generator, default) or `b2a` (the reverse one). */
+  direction?: 'a2b' | 'b2a';
+  /** Folder the translations go to (default: the working folder). */
+  out?: string;
+}
+
+/**
+ * Translates image files with a two-way translation run (CycleGAN): each input becomes
+ * `<out>/<name>.<direction>.png`. The library form of `gankit translate`.
+ * @param runDir - the run folder
+ * @param inputs - image files
+ * @param options - direction, output folder, backend
+ * @returns the written files
+ * @throws GanError `INVALID_ARGUMENT` when the run's family does not translate or the direction is not a2b/b2a; `IO_ERROR` without a trained generator
+ * @category Runs
+ */
+export async function translateFiles(
+  runDir: string,
+  inputs: readonly string[],
+  options: TranslateFilesOptions = {},
+): Promise<string[]> {
+  const dir = path.resolve(runDir);
+  const config = await readRunConfig(dir);
+  const family = getFamily(config.family);
+  if (!family.translate) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `translate: ${runDir} is a '${config.family}' run, which does not translate between two domains${family.upscales ? "; use 'gankit upscale'" : ''}`,
+    );
+  }
+  const direction = options.direction ?? 'a2b';
+  if (direction !== 'a2b' && direction !== 'b2a') {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `translate: direction must be a2b or b2a, got ${JSON.stringify(direction)}`,
+    );
+  }
+  if (inputs.length === 0) throw new GanError('INVALID_ARGUMENT', 'translate: give at least one image file');
+  const generator = await loadRunGenerator(dir, 'translate', options);
+  try {
+    return await family.translate(generator, config, {
+      inputs,
+      direction,
+      out: path.resolve(options.out ?? '.'),
+      runDir: dir,
+    });
+  } finally {
+    generator.dispose();
+  }
+}
+
 /** Options of {@link evaluateRun}. @category Runs */
 export interface EvaluateRunOptions extends UseOptions {
   /** Evaluation images, for families that take them (default: the family's own). */

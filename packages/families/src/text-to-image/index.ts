@@ -112,7 +112,7 @@ const ganIntClsFashion: TextToImageConfig = {
     latentDim: 100,
     generatorWidth: 32,
     discriminatorWidth: 32,
-    compressedTextDim: 32,
+    compressedTextDim: 128,
     discriminatorBatchNorm: true,
     styleEncoderWidth: 32,
   },

@@ -36,7 +36,7 @@ export interface UnetGeneratorOptions {
 export interface PatchganDiscriminatorOptions {
   /** Side of the square inputs. */
   inputSize: number;
-  /** Channels of the condition image A. */
+  /** Channels of the condition image A; 0 for an unconditional PatchGAN that judges B alone (CycleGAN's D). */
   conditionChannels: number;
   /** Channels of the judged image B. */
   imageChannels: number;
@@ -162,12 +162,13 @@ export function unetGenerator(options: UnetGeneratorOptions): tfl.LayersModel {
  * concatenated along channels inside the model (A first), `layers` 4x4 stride-2 convs
  * (C64-C128-C256, batch norm on all but the first, LeakyReLU 0.2), a stride-1 C512, and a
  * stride-1 conv to one logit per patch (no sigmoid). With 3 stride-2 layers each logit sees a
- * 70x70 patch of the input. It takes two inputs, [A, B]; with 'same' padding the logit map is
+ * 70x70 patch of the input. It takes two inputs, [A, B], or B alone with `conditionChannels: 0`
+ * (CycleGAN's D, Zhu et al. 2017); with 'same' padding the logit map is
  * ceil(inputSize / 2^layers) on a side (4x4 for 32x32 inputs, 32x32 for 256x256, where the
  * reference's zero padding of 1 gives 30x30).
  *
  * @param options - size, channels of A and B, width, layers, batch norm, spectral norm, seed
- * @returns a tf.LayersModel mapping [A, B] to [b, h', w', 1] patch logits
+ * @returns a tf.LayersModel mapping [A, B] (or B) to [b, h', w', 1] patch logits
  * @throws GanError `INVALID_ARGUMENT` naming the option: an inputSize below 2^layers, non-positive sizes
  * @example
  * ```ts
@@ -182,10 +183,9 @@ export function patchganDiscriminator(options: PatchganDiscriminatorOptions): tf
   const fn = 'patchganDiscriminator';
   const layers = checkInteger(fn, 'layers', options.layers ?? 3);
   const size = checkInteger(fn, 'inputSize', options.inputSize, 2 ** layers);
-  const a = tfl.input({
-    shape: [size, size, checkInteger(fn, 'conditionChannels', options.conditionChannels)],
-    name: 'condition',
-  });
+  const conditionChannels = checkInteger(fn, 'conditionChannels', options.conditionChannels, 0);
+  const a =
+    conditionChannels > 0 ? tfl.input({ shape: [size, size, conditionChannels], name: 'condition' }) : null;
   const b = tfl.input({
     shape: [size, size, checkInteger(fn, 'imageChannels', options.imageChannels)],
     name: 'image',
@@ -198,7 +198,7 @@ export function patchganDiscriminator(options: PatchganDiscriminatorOptions): tf
     options.spectralNorm
       ? spectralNormalization({ layer, seed: rng.seed(), name: `${layer.name}_sn` })
       : layer;
-  let h = sym(tfl.layers.concatenate({ name: 'pair' }), [a, b]);
+  let h = a ? sym(tfl.layers.concatenate({ name: 'pair' }), [a, b]) : b;
   for (let i = 0; i <= layers; i++) {
     const last = i === layers;
     const norm = useBatchNorm && i > 0;
@@ -231,5 +231,5 @@ export function patchganDiscriminator(options: PatchganDiscriminatorOptions): tf
     ),
     h,
   );
-  return tfl.model({ inputs: [a, b], outputs: logits, name: 'patchgan' });
+  return tfl.model({ inputs: a ? [a, b] : b, outputs: logits, name: 'patchgan' });
 }

@@ -502,6 +502,27 @@ describe('patchganDiscriminator', () => {
     for (const m of [d, noBn, sn]) m.dispose();
   });
 
+  it('judges the image alone with conditionChannels 0 (CycleGAN), one input, parameters by hand', () => {
+    const b = 4;
+    const d = patchganDiscriminator({
+      inputSize: 16,
+      conditionChannels: 0,
+      imageChannels: 1,
+      baseFilters: b,
+      layers: 1,
+      batchNorm: false,
+    });
+    expect(d.inputs).toHaveLength(1);
+    expect(d.countParams()).toBe(conv(4, 1, b) + conv(4, b, 2 * b) + conv(4, 2 * b, 1));
+    const y = tf.tidy(() => d.predict(tf.zeros([2, 16, 16, 1])) as tf.Tensor);
+    expect(y.shape).toEqual([2, 8, 8, 1]);
+    y.dispose();
+    d.dispose();
+    expect(() => patchganDiscriminator({ inputSize: 16, conditionChannels: -1, imageChannels: 1 })).toThrow(
+      'patchganDiscriminator: conditionChannels must be an integer >= 0, got -1',
+    );
+  });
+
   it('gives a ceil(size / 2^layers) map of logits for [A, B] pairs, across batches', () => {
     for (const [size, layers, side] of [
       [32, 3, 4],
@@ -580,8 +601,8 @@ describe('patchganDiscriminator', () => {
       ],
       [{ ...ok, layers: 0 }, 'patchganDiscriminator: layers must be an integer >= 1, got 0'],
       [
-        { ...ok, conditionChannels: 0 },
-        'patchganDiscriminator: conditionChannels must be an integer >= 1, got 0',
+        { ...ok, conditionChannels: 0.5 },
+        'patchganDiscriminator: conditionChannels must be an integer >= 0, got 0.5',
       ],
       [
         { ...ok, imageChannels: 1.5 },
