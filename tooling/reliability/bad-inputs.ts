@@ -966,12 +966,43 @@ export function corpus(fixtures: string, work: string): BadInputCase[] {
     args: ['sample', '--run', f('dcgan'), '--out', '/proc/gankit/s.png', ...CPU],
     mention: '/proc/gankit',
   });
+  add({
+    id: 'sample --text on a dcgan run',
+    category: 'flags',
+    args: [...sample(f('dcgan')), '--text', 'a red dress'],
+    mention: '--text',
+  });
+  add({
+    id: 'sample --interpolate with one caption',
+    category: 'flags',
+    args: [...sample(f('dcgan')), '--interpolate', 'a red dress'],
+    mention: '--interpolate',
+  });
+  add({
+    id: 'translate with a dcgan run',
+    category: 'run folders',
+    args: ['translate', w('x.png'), '--run', f('dcgan'), ...CPU],
+    mention: 'translate',
+  });
+  add({
+    id: 'translate --direction x2y',
+    category: 'flags',
+    args: ['translate', w('x.png'), '--run', f('dcgan'), '--direction', 'x2y', ...CPU],
+    mention: 'x2y',
+  });
+  add({
+    id: 'translate without --run',
+    category: 'flags',
+    args: ['translate', w('x.png'), ...CPU],
+    mention: '--run',
+  });
   for (const [preset, assignment, mention] of [
     ['dcgan-fashion', 'model.imageSize=32', 'model.imageSize'],
     ['dcgan-fashion', 'model.channels=3', 'model.channels'],
     ['cgan-fashion', 'model.imageSize=16', 'model.imageSize'],
     ['lapgan-fashion', 'model.channels=3', 'channels'],
     ['pix2pix-edges', 'model.imageSize=16', 'imageSize'],
+    ['cyclegan-sneakers-boots', 'model.imageSize=16', 'imageSize'],
     ['srresnet-x4', 'data.hrSize=30', 'hrSize'],
     ['srresnet-x4', 'data.scale=3', 'scale'],
   ] as const) {

@@ -124,7 +124,7 @@ describe.skipIf(!redisAvailable)('[slow] sweeps on BullMQ workers', () => {
   const workers: WorkerProcess[] = [];
   let workerDir: string;
 
-  function startWorkerProcess(): WorkerProcess {
+  function startWorkerProcess(...extra: string[]): WorkerProcess {
     const child = spawn(
       process.execPath,
       [
@@ -143,6 +143,7 @@ describe.skipIf(!redisAvailable)('[slow] sweeps on BullMQ workers', () => {
         '5',
         '--stalled-interval',
         '2',
+        ...extra,
       ],
       {
         cwd: root,
@@ -192,7 +193,8 @@ describe.skipIf(!redisAvailable)('[slow] sweeps on BullMQ workers', () => {
   beforeAll(async () => {
     redis = await startRedis({ password: PASSWORD });
     workerDir = path.join(scratch, 'workers');
-    workers.push(startWorkerProcess(), startWorkerProcess());
+    // the second takes two jobs at a time (one process, one tfjs engine)
+    workers.push(startWorkerProcess(), startWorkerProcess('--concurrency', '2'));
     await waitFor(
       'two workers',
       () => workers.every((w) => /worker \d+: queue gankit-sweeps/.test(w.output)),
@@ -225,8 +227,9 @@ describe.skipIf(!redisAvailable)('[slow] sweeps on BullMQ workers', () => {
     }
     expect(summarize(results, METRICS)).toEqual(summarize(localResults, METRICS));
     expect(formatTable(summarize(results, METRICS))).toBe(formatTable(summarize(localResults, METRICS)));
-    // both workers took jobs
+    // both workers took jobs, the second up to two at a time
     for (const w of workers) expect(w.output).toMatch(/\[ring-lr:[^\]]+\] trained: /);
+    expect(workers[1]!.output).toMatch(/2 job\(s\) at a time/);
   }, 300_000);
 
   it('fails a job that fails every time after its attempts, with its error in the status', async () => {
