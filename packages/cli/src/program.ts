@@ -1,7 +1,5 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
 import { GanError } from '@gankit/core';
 import { listPresets, MAX_SAMPLES } from '@gankit/families';
@@ -18,47 +16,8 @@ import { registerSweepCommands } from './commands/sweep.js';
 import { trainRun } from './commands/train.js';
 import { translateCommand } from './commands/translate.js';
 import { upscaleCommand } from './commands/upscale.js';
+import { BACKEND_HELP, backend, examples, int, loadPlugins, PLUGIN_HELP, THREADS_HELP } from './options.js';
 import { terminalProgress, wantsProgressBar } from './terminal-progress.js';
-
-const THREADS_HELP = "CPU threads: the native kernels' or, without them, wasm's (default: every core)";
-
-function int(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    // decimal digits only: Number() would also take '', '0x10', '1e3' and ' 7 '
-    const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-      throw new InvalidArgumentError(`expected an integer ${range}, got '${value}'`);
-    }
-    return n;
-  };
-}
-
-function backend(value: string): BackendChoice {
-  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`expected one of ${BACKEND_CHOICES.join(', ')}, got '${value}'`);
-  }
-  return value as BackendChoice;
-}
-
-const PLUGIN_HELP = 'module that registers more families (a path or a package name; repeatable)';
-
-/**
- * Imports the modules named by `--plugin`, so the families they define are registered before
- * any preset or run is looked up. Plugins come only from the command line, never from a config.
- */
-async function loadPlugins(plugins: string[] | undefined): Promise<void> {
-  for (const plugin of plugins ?? []) {
-    const isPath = plugin.startsWith('.') || path.isAbsolute(plugin);
-    try {
-      await import(isPath ? pathToFileURL(path.resolve(plugin)).href : plugin);
-    } catch (e) {
-      throw new GanError('IO_ERROR', `--plugin ${plugin}: cannot import it (${(e as Error).message})`, {
-        cause: e,
-      });
-    }
-  }
-}
 
 /**
  * The version of @gankit/cli: its package.json sits one folder above this module, both in
@@ -70,11 +29,6 @@ function cliVersion(): string {
 
 /** The signal that stopped a program's training run, for {@link runCli}'s exit code. */
 const interruptions = new WeakMap<Command, string>();
-
-/** Examples shown after a command's `--help`. */
-function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
-}
 
 /** The folder `--run DIR` or `--model NAME` points at (a zoo model is laid out as a run). */
 function runOrModel(cmd: Command, run: string | undefined, model: string | undefined): string {
@@ -127,7 +81,7 @@ export function createProgram(output?: (line: string) => void): Command {
     .option('--steps <n>', 'training steps', int(1))
     .option('--batch-size <n>', 'images per batch', int(1))
     .option('--seed <n>', 'seed of initialisation, data order and latents', int(0))
-    .option('--backend <name>', `compute backend (${BACKEND_CHOICES.join(', ')})`, backend)
+    .option('--backend <name>', BACKEND_HELP, backend)
     .option('--data <dir>', "dataset folder, or 'bundled' for the subset shipped with gankit")
     .option('--out <dir>', 'run folder (default runs/<preset>)')
     .option(
@@ -168,7 +122,7 @@ export function createProgram(output?: (line: string) => void): Command {
     .option('--steps <n>', 'training steps', int(1))
     .option('--batch-size <n>', 'images per batch', int(1))
     .option('--seed <n>', 'seed of initialisation, data order and latents', int(0))
-    .option('--backend <name>', `compute backend (${BACKEND_CHOICES.join(', ')})`, backend)
+    .option('--backend <name>', BACKEND_HELP, backend)
     .option('--data <dir>', "dataset folder, or 'bundled' for the subset shipped with gankit")
     .option('--set <path=value...>', 'override a config value, e.g. --set training.steps=500')
     .option('--plugin <module...>', PLUGIN_HELP)
@@ -250,12 +204,7 @@ export function createProgram(output?: (line: string) => void): Command {
       "text-to-image runs with a style encoder: keep this image's pose and background, draw each --text",
     )
     .option('--threads <n>', THREADS_HELP, int(1))
-    .option(
-      '--backend <name>',
-      `compute backend (${BACKEND_CHOICES.join(', ')})`,
-      backend,
-      'auto' as BackendChoice,
-    )
+    .option('--backend <name>', BACKEND_HELP, backend, 'auto' as BackendChoice)
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async ({ plugin, model, interpolate, ...opts }) => {
       if (interpolate !== undefined && interpolate.length !== 2) {
@@ -290,12 +239,7 @@ export function createProgram(output?: (line: string) => void): Command {
     .option('--out <file>', 'PNG to write (default <image>.x<scale>.png beside the input)')
     .option('--tile <px>', 'tile side in input pixels', int(8), 128)
     .option('--overlap <px>', 'context around each tile, cut from its output', int(0), 24)
-    .option(
-      '--backend <name>',
-      `compute backend (${BACKEND_CHOICES.join(', ')})`,
-      backend,
-      'auto' as BackendChoice,
-    )
+    .option('--backend <name>', BACKEND_HELP, backend, 'auto' as BackendChoice)
     .option('--threads <n>', THREADS_HELP, int(1))
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (image: string, { plugin, model, ...opts }) => {
@@ -327,12 +271,7 @@ export function createProgram(output?: (line: string) => void): Command {
       'a2b',
     )
     .option('--out <dir>', 'folder to write <name>.<direction>.png into', '.')
-    .option(
-      '--backend <name>',
-      `compute backend (${BACKEND_CHOICES.join(', ')})`,
-      backend,
-      'auto' as BackendChoice,
-    )
+    .option('--backend <name>', BACKEND_HELP, backend, 'auto' as BackendChoice)
     .option('--threads <n>', THREADS_HELP, int(1))
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (images: string[], { plugin, ...opts }) => {
@@ -364,12 +303,7 @@ export function createProgram(output?: (line: string) => void): Command {
       '--features <spec>',
       "image runs: feature network, 'fashion' (the shipped classifier) or 'inception:DIR' (a converted InceptionV3)",
     )
-    .option(
-      '--backend <name>',
-      `compute backend (${BACKEND_CHOICES.join(', ')})`,
-      backend,
-      'auto' as BackendChoice,
-    )
+    .option('--backend <name>', BACKEND_HELP, backend, 'auto' as BackendChoice)
     .option('--threads <n>', THREADS_HELP, int(1))
     .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (runDir: string, images: string[], { plugin, ...opts }) => {
@@ -389,12 +323,7 @@ export function createProgram(output?: (line: string) => void): Command {
       '--features <spec>',
       "feature network, 'fashion' (the shipped classifier) or 'inception:DIR' (a converted InceptionV3)",
     )
-    .option(
-      '--backend <name>',
-      `compute backend (${BACKEND_CHOICES.join(', ')})`,
-      backend,
-      'auto' as BackendChoice,
-    )
+    .option('--backend <name>', BACKEND_HELP, backend, 'auto' as BackendChoice)
     .option('--threads <n>', THREADS_HELP, int(1))
     .action(async (opts) => {
       await statsCommand(opts, log);
@@ -448,16 +377,12 @@ export function createProgram(output?: (line: string) => void): Command {
       presetsCommand(log);
     });
 
+  // `sweep status SPEC --redis URL`: options after a subcommand belong to it (commander needs
+  // this on every command above a subcommand with options of its own)
+  program.enablePositionalOptions();
   const sweepCommands = registerSweepCommands(program, {
     log,
-    int,
-    backend,
-    examples,
-    loadPlugins,
     interrupted: (signal) => interruptions.set(program, signal),
-    threadsHelp: THREADS_HELP,
-    pluginHelp: PLUGIN_HELP,
-    backendChoices: BACKEND_CHOICES,
   });
 
   // an unknown flag names the valid ones for that command

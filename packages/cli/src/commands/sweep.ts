@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { BackendChoice } from '@gankit/backend';
+import { BACKEND_CHOICES, type BackendChoice } from '@gankit/backend';
 import { GanError } from '@gankit/core';
 import { type SweepChartData, type SweepChartOptions, writeSweepChart } from '@gankit/report';
 import {
@@ -21,6 +21,7 @@ import {
   sweepStatus,
 } from '@gankit/sweeps';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { backend, examples, int, loadPlugins, PLUGIN_HELP, THREADS_HELP } from '../options.js';
 
 type Log = (line: string) => void;
 
@@ -278,22 +279,11 @@ export async function workerCommand(flags: WorkerFlags, log: Log): Promise<void>
   });
 }
 
-/** What {@link registerSweepCommands} needs from the program: its helpers and conventions. */
+/** What {@link registerSweepCommands} needs from the program it joins. */
 export interface SweepCommandHelpers {
   log: Log;
-  /** An integer parser for an option, as the other commands use. */
-  int: (min: number, max?: number) => (value: string) => number;
-  /** The backend parser. */
-  backend: (value: string) => BackendChoice;
-  /** Examples after a command's help. */
-  examples: (...lines: string[]) => string;
-  /** Imports `--plugin` modules. */
-  loadPlugins: (plugins: string[] | undefined) => Promise<void>;
   /** Records the signal that stopped a local sweep, for the exit code. */
   interrupted: (signal: string) => void;
-  threadsHelp: string;
-  pluginHelp: string;
-  backendChoices: readonly string[];
 }
 
 const REDIS_HELP = `Redis URL, redis://[:password@]host:port[/db] or rediss:// (TLS); better from the environment variable ${REDIS_URL_ENV}, which keeps the password out of shell history`;
@@ -304,7 +294,6 @@ const REDIS_HELP = `Redis URL, redis://[:password@]host:port[/db] or rediss:// (
  */
 export function registerSweepCommands(program: Command, h: SweepCommandHelpers): Command[] {
   const redisOption = (help = REDIS_HELP) => new Option('--redis <url>', help).env(REDIS_URL_ENV);
-  program.enablePositionalOptions();
   const sweep = program
     .command('sweep')
     .description(
@@ -320,11 +309,11 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
       `enqueue the runs for gankit workers instead of training here, on the Redis at URL (redis://[:password@]host:port[/db] or rediss://) or, with no URL, at ${REDIS_URL_ENV} (which keeps the password out of shell history)`,
     )
     .option('--results <dir>', 'local sweeps: folder of the runs, <dir>/<name>/<point>-s<seed>', RESULTS_DIR)
-    .option('--threads <n>', `local sweeps: ${h.threadsHelp}`, h.int(1))
+    .option('--threads <n>', `local sweeps: ${THREADS_HELP}`, int(1))
     .option('--plot <file>', `local sweeps: ${PLOT_HELP}`, plotFile)
-    .option('--plugin <module...>', h.pluginHelp)
+    .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (spec: string, { plugin, ...opts }, cmd: Command) => {
-      await h.loadPlugins(plugin);
+      await loadPlugins(plugin);
       // --results only counts as given when typed: commander fills in its default
       const results = cmd.getOptionValueSource('results') === 'default' ? undefined : opts.results;
       // a bare --redis takes the URL from the environment; without --redis the sweep runs here
@@ -334,7 +323,7 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     })
     .addHelpText(
       'after',
-      h.examples(
+      examples(
         'gankit sweep docs/examples/sweep-tiny.yaml              # here, into runs/sweeps/ring-lr-tiny',
         'gankit sweep docs/examples/sweep-tiny.yaml --plot sweep.svg   # and draw the table',
         'gankit sweep my-sweep.yaml --redis                      # enqueue at GANKIT_REDIS_URL for gankit workers',
@@ -347,9 +336,9 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     .description("a queued sweep's jobs per state, their progress, and why failed ones failed")
     .argument('<spec>', 'the sweep spec it was enqueued from')
     .addOption(redisOption())
-    .option('--plugin <module...>', h.pluginHelp)
+    .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (spec: string, { plugin, ...opts }) => {
-      await h.loadPlugins(plugin);
+      await loadPlugins(plugin);
       await sweepStatusCommand(spec, opts, h.log);
     });
   const results = sweep
@@ -360,12 +349,12 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     .argument('<spec>', 'the sweep spec it was enqueued from')
     .addOption(redisOption())
     .option('--plot <file>', PLOT_HELP, plotFile)
-    .option('--plugin <module...>', h.pluginHelp)
+    .option('--plugin <module...>', PLUGIN_HELP)
     .action(async (spec: string, { plugin, ...opts }) => {
-      await h.loadPlugins(plugin);
+      await loadPlugins(plugin);
       await sweepResultsCommand(spec, opts, h.log);
     })
-    .addHelpText('after', h.examples('gankit sweep results my-sweep.yaml --plot my-sweep.html'));
+    .addHelpText('after', examples('gankit sweep results my-sweep.yaml --plot my-sweep.html'));
   const worker = program
     .command('worker')
     .description(
@@ -375,15 +364,15 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     .option(
       '--concurrency <n>',
       'jobs at once in this process (they share it: prefer one worker per device)',
-      h.int(1),
+      int(1),
       1,
     )
     .option(
       '--backend <name>',
-      `compute backend of this worker's runs (${h.backendChoices.join(', ')}; default: the spec's)`,
-      h.backend,
+      `compute backend of this worker's runs (${BACKEND_CHOICES.join(', ')}; default: the spec's)`,
+      backend,
     )
-    .option('--threads <n>', h.threadsHelp, h.int(1))
+    .option('--threads <n>', THREADS_HELP, int(1))
     .option(
       '--results <dir>',
       'folder of the runs (shared between machines: a job resumes wherever it goes)',
@@ -392,18 +381,18 @@ export function registerSweepCommands(program: Command, h: SweepCommandHelpers):
     .option(
       '--lock-duration <s>',
       "seconds a job's lock lasts unrenewed: a dead worker's job moves on after about this",
-      h.int(1),
+      int(1),
       60,
     )
-    .option('--stalled-interval <s>', 'seconds between checks for jobs whose worker died', h.int(1), 30)
-    .option('--plugin <module...>', `${h.pluginHelp}; never from the queue`)
+    .option('--stalled-interval <s>', 'seconds between checks for jobs whose worker died', int(1), 30)
+    .option('--plugin <module...>', `${PLUGIN_HELP}; never from the queue`)
     .action(async ({ plugin, ...opts }) => {
-      await h.loadPlugins(plugin);
+      await loadPlugins(plugin);
       await workerCommand(opts, h.log);
     })
     .addHelpText(
       'after',
-      h.examples(
+      examples(
         'GANKIT_REDIS_URL=redis://:PASSWORD@10.0.0.5:6379 gankit worker --backend wasm --results /shared/sweeps',
         'gankit worker --redis redis://127.0.0.1:6379 --concurrency 2 --threads 4',
       ),
