@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { commonConfigShape, nonNegative, positiveInt } from '../config.js';
 import type { FamilyDefinition, Log } from '../family.js';
 import { loadFashionSplit } from '../shared/fashion.js';
+import { cropTo, padTo } from '../shared/frame.js';
 
 /** The folder of a CycleGAN run that holds F: B -> A (the run's `generator/` is G: A -> B). */
 export const REVERSE_GENERATOR_DIR = 'generator-ba';
@@ -95,33 +96,6 @@ const sneakersBoots: CycleganConfig = {
   output: { progressEvery: 100, sampleEvery: 500, checkpointEvery: 500, sampleCount: 24 },
   backend: 'auto',
 };
-
-/** Centres images in a `size` x `size` frame of background (-1). */
-function padTo(images: tf.Tensor4D, size: number): tf.Tensor4D {
-  const [, h, w] = images.shape;
-  const top = Math.floor((size - h) / 2);
-  const left = Math.floor((size - w) / 2);
-  return tf.pad(
-    images,
-    [
-      [0, 0],
-      [top, size - h - top],
-      [left, size - w - left],
-      [0, 0],
-    ],
-    -1,
-  );
-}
-
-/** The 28x28 (data-sized) centre of a padded frame. */
-function cropTo(images: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
-  const [, h, w] = images.shape;
-  return tf.slice(
-    images,
-    [0, Math.floor((h - height) / 2), Math.floor((w - width) / 2), 0],
-    [-1, height, width, -1],
-  );
-}
 
 /** The images of one class, in the split's order. */
 function domainOf(split: FashionMnistDataset, label: number): FashionMnistDataset {

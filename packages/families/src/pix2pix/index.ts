@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { commonConfigShape, nonNegative, positiveInt } from '../config.js';
 import type { FamilyDefinition, Log } from '../family.js';
 import { loadFashionSplit } from '../shared/fashion.js';
+import { cropTo, padTo } from '../shared/frame.js';
 import { imageSetMetrics } from '../shared/image-metrics.js';
 
 /** Config of the `pix2pix` family. @category Families */
@@ -94,9 +95,7 @@ function translationMetrics(
         );
         labels.dispose();
         const fake = g.predict(edgeMap(padTo(images, size), { threshold })) as tf.Tensor4D;
-        const top = Math.floor((size - test.height) / 2);
-        const left = Math.floor((size - test.width) / 2);
-        return tf.slice(fake, [0, top, left, 0], [count, test.height, test.width, 1]);
+        return cropTo(fake, test.height, test.width);
       }),
     Math.min(options.n ?? test.count, test.count),
     {
@@ -105,23 +104,6 @@ function translationMetrics(
       ...(options.stats ? { stats: options.stats } : {}),
       ...(options.features ? { features: options.features } : {}),
     },
-  );
-}
-
-/** Centres images in a `size` x `size` frame of background (-1). */
-function padTo(images: tf.Tensor4D, size: number): tf.Tensor4D {
-  const [, h, w] = images.shape;
-  const top = Math.floor((size - h) / 2);
-  const left = Math.floor((size - w) / 2);
-  return tf.pad(
-    images,
-    [
-      [0, 0],
-      [top, size - h - top],
-      [left, size - w - left],
-      [0, 0],
-    ],
-    -1,
   );
 }
 
