@@ -244,7 +244,9 @@ export async function crashTrials(
   // two processes on one run folder: the second refuses, whether it trains or resumes
   const subject = SUBJECTS[0]!;
   const out = path.join(scratch, 'concurrent');
-  const first = spawnCli(['train', ...subject.args, ...common, '--out', out]);
+  // long enough that the first is still training while both others start (killed below)
+  const longArgs = subject.args.map((a, i) => (subject.args[i - 1] === '--steps' ? '100000' : a));
+  const first = spawnCli(['train', ...longArgs, ...common, '--out', out]);
   first.stdout!.resume();
   first.stderr!.resume();
   for (let i = 0; i < 200; i++) {
@@ -252,7 +254,7 @@ export async function crashTrials(
     await sleep(50);
   }
   for (const second of [
-    ['train', ...subject.args, ...common, '--out', out],
+    ['train', ...longArgs, ...common, '--out', out],
     ['resume', out],
   ]) {
     const r = await runCli(second, { timeoutMs: 60_000 });
