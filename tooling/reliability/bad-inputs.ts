@@ -89,6 +89,34 @@ async function makeFixtures(dir: string): Promise<void> {
         'output.checkpointEvery=1',
       ],
     ],
+    [
+      'voice',
+      [
+        '--preset',
+        'cyclegan-voice',
+        '--steps',
+        '2',
+        '--batch-size',
+        '2',
+        ...[
+          'data.sentences=2',
+          'data.parallelSentences=1',
+          'audio.sampleRate=8000',
+          'audio.fMax=4000',
+          'audio.fftSize=128',
+          'audio.hopSize=32',
+          'audio.melBins=16',
+          'audio.griffinLimIterations=2',
+          'model.segmentFrames=16',
+          'model.generatorFilters=4',
+          'model.residualBlocks=1',
+          'model.discriminatorFilters=4',
+          'model.discriminatorLayers=2',
+          'speakerClassifierSteps=2',
+          'output.checkpointEvery=1',
+        ].flatMap((a) => ['--set', a]),
+      ],
+    ],
   ];
   await Promise.all(
     runs.map(async ([name, args]) => {
@@ -996,6 +1024,81 @@ export function corpus(fixtures: string, work: string): BadInputCase[] {
     args: ['translate', w('x.png'), ...CPU],
     mention: '--run',
   });
+  // speech to a voice run: what is not a WAV, too short, or no file at all
+  const speech = (file: string, ...rest: string[]) => [
+    'translate',
+    file,
+    '--run',
+    f('voice'),
+    ...rest,
+    ...CPU,
+  ];
+  const wavHeader = (dataBytes: number, format = 1, bits = 16) => {
+    const b = Buffer.alloc(44);
+    b.write('RIFF', 0, 'latin1');
+    b.writeUInt32LE(36 + dataBytes, 4);
+    b.write('WAVEfmt ', 8, 'latin1');
+    b.writeUInt32LE(16, 16);
+    b.writeUInt16LE(format, 20);
+    b.writeUInt16LE(1, 22);
+    b.writeUInt32LE(16000, 24);
+    b.writeUInt32LE((16000 * bits) / 8, 28);
+    b.writeUInt16LE(bits / 8, 32);
+    b.writeUInt16LE(bits, 34);
+    b.write('data', 36, 'latin1');
+    b.writeUInt32LE(dataBytes, 40);
+    return b;
+  };
+  const sounds: [string, (p: string) => Promise<void>][] = [
+    ['text named .wav', (p) => fs.writeFile(p, 'not a sound\n')],
+    ['a PNG named .wav', (p) => fs.copyFile(f('photo.png'), p)],
+    ['no samples', (p) => fs.writeFile(p, wavHeader(0))],
+    ['6 ms of sound', (p) => fs.writeFile(p, Buffer.concat([wavHeader(200), Buffer.alloc(200)]))],
+    [
+      'a-law encoding',
+      (p) => fs.writeFile(p, Buffer.concat([wavHeader(4000, 6, 8), Buffer.alloc(4000, 0xd5)])),
+    ],
+    ['header cut short', (p) => fs.writeFile(p, wavHeader(64000).subarray(0, 30))],
+  ];
+  sounds.forEach(([label, make], i) => {
+    const file = w(`speech-${i}.wav`);
+    add({
+      id: `speech: ${label}`,
+      category: 'audio',
+      args: speech(file, '--out', w(`converted-${i}.wav`)),
+      mention: `speech-${i}.wav`,
+      setup: () => make(file),
+    });
+  });
+  add({ id: 'speech: missing file', category: 'audio', args: speech(w('nope.wav')), mention: 'nope.wav' });
+  add({
+    id: 'speech: an image to a voice run',
+    category: 'audio',
+    args: speech(f('photo.png')),
+    mention: 'photo.png',
+  });
+  add({
+    id: 'speech: data.dir that does not exist',
+    category: 'audio',
+    args: [
+      'train',
+      '--preset',
+      'cyclegan-voice',
+      '--steps',
+      '1',
+      '--set',
+      `data.dir=${w('no-speech')}`,
+      ...CPU,
+    ],
+    mention: 'no-speech',
+  });
+  add({
+    id: 'control: translate speech',
+    category: 'audio',
+    args: speech(path.join(ROOT, 'docs/examples/speech-low.wav'), '--out', w('ctl-converted.wav')),
+    mention: '',
+    control: true,
+  });
   for (const [preset, assignment, mention] of [
     ['dcgan-fashion', 'model.imageSize=32', 'model.imageSize'],
     ['dcgan-fashion', 'model.channels=3', 'model.channels'],
@@ -1003,6 +1106,9 @@ export function corpus(fixtures: string, work: string): BadInputCase[] {
     ['lapgan-fashion', 'model.channels=3', 'channels'],
     ['pix2pix-edges', 'model.imageSize=16', 'imageSize'],
     ['cyclegan-sneakers-boots', 'model.imageSize=16', 'imageSize'],
+    ['cyclegan-voice', 'model.segmentFrames=30', 'segmentFrames'],
+    ['cyclegan-voice', 'audio.melBins=4', 'melBins'],
+    ['cyclegan-voice', 'data.voiceA.name=en;rm', 'voiceA.name'],
     ['srresnet-x4', 'data.hrSize=30', 'hrSize'],
     ['srresnet-x4', 'data.scale=3', 'scale'],
   ] as const) {

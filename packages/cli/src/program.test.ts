@@ -48,7 +48,7 @@ describe('gankit CLI errors', () => {
     const r = await gankit('train', '--preset', 'dcgan-fashon');
     expect(r.code).toBe(2);
     expect(r.err).toContain(
-      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25, lapgan-fashion, lapgan-fashion-conditional, srresnet-x4, srgan-x4, lsrgan-x4, pix2pix-edges, gancls-fashion, ganintcls-fashion, cyclegan-sneakers-boots",
+      "unknown preset 'dcgan-fashon'; valid presets: dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion, gan-ring8, wgan-gp-ring8, gan-grid25, lapgan-fashion, lapgan-fashion-conditional, srresnet-x4, srgan-x4, lsrgan-x4, pix2pix-edges, gancls-fashion, ganintcls-fashion, cyclegan-sneakers-boots, cyclegan-voice",
     );
   });
 

@@ -256,8 +256,13 @@ export function createProgram(output?: (line: string) => void): Command {
 
   program
     .command('translate')
-    .description("translate images between a two-domain run's domains (CycleGAN): one PNG per input")
-    .argument('<images...>', "input images (any size: fitted into the model's frame)")
+    .description(
+      "translate between a two-domain run's domains (CycleGAN): images to one PNG each, speech (cyclegan-voice) to one WAV each",
+    )
+    .argument(
+      '<inputs...>',
+      "images (any size: fitted into the model's frame) or WAV files (any rate and channel count: converted and back)",
+    )
     .requiredOption('--run <dir>', 'run folder of a two-domain preset (cyclegan-...)')
     .option(
       '--direction <a2b|b2a>',
@@ -270,7 +275,11 @@ export function createProgram(output?: (line: string) => void): Command {
       },
       'a2b',
     )
-    .option('--out <dir>', 'folder to write <name>.<direction>.png into', '.')
+    .option(
+      '--out <path>',
+      'folder to write <name>.<direction>.png (or .wav) into; for one WAV input, the output file (converted.wav)',
+      '.',
+    )
     .option('--backend <name>', BACKEND_HELP, backend, 'auto' as BackendChoice)
     .option('--threads <n>', THREADS_HELP, int(1))
     .option('--plugin <module...>', PLUGIN_HELP)
@@ -283,6 +292,7 @@ export function createProgram(output?: (line: string) => void): Command {
       examples(
         'gankit translate sneaker.png --run runs/cyclegan-sneakers-boots --out translated',
         'gankit translate boot1.png boot2.png --run runs/cyclegan-sneakers-boots --direction b2a --out translated',
+        'gankit translate speech.wav --run runs/cyclegan-voice --out converted.wav',
       ),
     );
 

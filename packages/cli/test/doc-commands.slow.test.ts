@@ -51,7 +51,7 @@ function toStep(line: string): Step | undefined {
   return undefined;
 }
 
-/** Training shortened: --steps 2 wherever steps are taken, SR pre-training 1 step, text encoders 2, 500 evaluation samples. */
+/** Training shortened: --steps 2 wherever steps are taken, SR pre-training 1 step, text encoders 2, voice corpora of 4 sentences, 500 evaluation samples. */
 function shortened(args: string[]): string[] {
   const out = [...args];
   const command = out[0];
@@ -64,6 +64,16 @@ function shortened(args: string[]): string[] {
   // text-to-image runs pre-train their caption encoder first: 2 steps of it too
   if (command === 'train' && listPresets().some((p) => p.name === preset && p.family === 'text-to-image'))
     out.push('--set', 'textEncoder.steps=2');
+  // voice runs speak their corpus and train a speaker classifier first: a few sentences and steps
+  if (command === 'train' && listPresets().some((p) => p.name === preset && p.family === 'voice-conversion'))
+    out.push(
+      ...[
+        'data.sentences=4',
+        'data.parallelSentences=2',
+        'speakerClassifierSteps=2',
+        'audio.griffinLimIterations=4',
+      ].flatMap((s) => ['--set', s]),
+    );
   // image runs end with FID and friends on 10,000 samples; 500 keep the check and its cost small
   if (command === 'train') out.push('--set', 'output.evalSamples=500');
   return out;

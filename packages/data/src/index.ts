@@ -1,10 +1,24 @@
 /**
- * Data and files for gankit in Node: IDX and Fashion-MNIST, captioned colour Fashion-MNIST, image
+ * Data and files for gankit in Node: WAV audio and spectrograms, IDX and Fashion-MNIST, captioned colour Fashion-MNIST, image
  * folders and super-resolution pairs, Gaussian mixtures, seeded batching, PNG grids and scatter
  * plots, atomic checkpoints in the standard tfjs format, tiled upscaling, and the bundled data sets.
  * @packageDocumentation
  */
 
+export type { EspeakVoice } from './audio/espeak.js';
+export { espeakAvailable, speak } from './audio/espeak.js';
+export type { GriffinLimOptions, MelOptions, StftOptions } from './audio/spectrogram.js';
+export {
+  griffinLim,
+  istft,
+  logMelSpectrogram,
+  melFilterbank,
+  melToMagnitude,
+  stft,
+  stftMagnitude,
+} from './audio/spectrogram.js';
+export type { AudioClip } from './audio/wav.js';
+export { decodeWav, encodeWav, readWav, resample, toMono, writeWav } from './audio/wav.js';
 export { writeDirAtomic, writeFileAtomic } from './checkpoint/atomic.js';
 export type {
   CheckpointContents,

@@ -10,6 +10,7 @@ import { defineFamily } from './registry.js';
 import { srganFamily } from './srgan/index.js';
 import { srresnetFamily } from './srresnet/index.js';
 import { textToImageFamily } from './text-to-image/index.js';
+import { voiceConversionFamily } from './voice-conversion/index.js';
 
 /** The families gankit ships, registered in this order when the package is imported. @category Families */
 export const BUILTIN_FAMILIES = [
@@ -23,6 +24,7 @@ export const BUILTIN_FAMILIES = [
   pix2pixFamily,
   textToImageFamily,
   cycleganFamily,
+  voiceConversionFamily,
 ] as const;
 
 // each family's config type narrows RunConfig; the registry holds them as the common shape

@@ -64,11 +64,11 @@ export interface SampleOptions {
 
 /** Options of a family's `translate` hook. @category Families */
 export interface TranslateOptions {
-  /** Image files to translate. */
+  /** Files to translate (images, or WAV files for speech). */
   inputs: readonly string[];
   /** `a2b` applies the run's generator (A -> B), `b2a` the reverse one (B -> A). */
   direction: 'a2b' | 'b2a';
-  /** Folder the translations are written to, one PNG per input. */
+  /** Folder the translations are written to, one file per input; a speech family also takes a `.wav` path for a single input. */
   out: string;
   /** The run folder (for the reverse generator). */
   runDir: string;
@@ -113,7 +113,7 @@ export interface FamilyDefinition<C extends RunConfig = RunConfig> {
   build(config: C, log: Log, context?: BuildContext): Promise<FamilyParts>;
   /** Draws samples from a trained generator and writes them to `options.out`. */
   sample?(generator: tfl.LayersModel, config: C, options: SampleOptions): Promise<void>;
-  /** Translates image files between the run's two domains (`gankit translate`); returns the written files. */
+  /** Translates files (images, speech) between the run's two domains (`gankit translate`); returns the written files. */
   translate?(generator: tfl.LayersModel, config: C, options: TranslateOptions): Promise<string[]>;
   /** Scores a trained generator (`gankit eval`); returns what is written to the run's eval.json. */
   evaluate?(

@@ -99,3 +99,9 @@ export {
   textToImageFamily,
 } from './text-to-image/index.js';
 export { INTERPOLATION_STEPS } from './text-to-image/measure.js';
+export type { VoiceConversionConfig } from './voice-conversion/index.js';
+export {
+  VOICE_REVERSE_GENERATOR_DIR,
+  voiceConversionConfigSchema,
+  voiceConversionFamily,
+} from './voice-conversion/index.js';

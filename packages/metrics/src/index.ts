@@ -40,3 +40,9 @@ export type {
 export { psnr, ssim } from './image-quality/image-quality.js';
 export type { ModeCoverage, ModeCoverageOptions } from './mode-coverage/mode-coverage.js';
 export { modeCoverage } from './mode-coverage/mode-coverage.js';
+export type {
+  DtwResult,
+  MelCepstralDistortionOptions,
+  MelCepstralDistortionResult,
+} from './speech/mel-cepstral-distortion.js';
+export { dtwAlign, melCepstralDistortion, melCepstrum } from './speech/mel-cepstral-distortion.js';

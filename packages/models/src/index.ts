@@ -31,6 +31,8 @@ export {
 } from './architectures/lapgan.js';
 export type { MlpDiscriminatorOptions, MlpGeneratorOptions } from './architectures/mlp.js';
 export { mlpDiscriminator, mlpGenerator } from './architectures/mlp.js';
+export type { SpectrogramTranslatorOptions } from './architectures/speech.js';
+export { spectrogramTranslator } from './architectures/speech.js';
 export type {
   SrganDiscriminatorOptions,
   SrresnetGeneratorOptions,

@@ -74,7 +74,7 @@ describe('cyclegan family', () => {
     await expect(translateFiles(runDir, [input], { direction: 'x' as 'a2b' })).rejects.toThrow(
       'translate: direction must be a2b or b2a, got "x"',
     );
-    await expect(translateFiles(runDir, [])).rejects.toThrow('translate: give at least one image file');
+    await expect(translateFiles(runDir, [])).rejects.toThrow('translate: give at least one file');
   });
 
   it('resumes exactly, the history pools included', async () => {

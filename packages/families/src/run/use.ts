@@ -147,10 +147,11 @@ export interface TranslateFilesOptions extends UseOptions {
 }
 
 /**
- * Translates image files with a two-way translation run (CycleGAN): each input becomes
- * `<out>/<name>.<direction>.png`. The library form of `gankit translate`.
+ * Translates files with a two-way translation run (CycleGAN): each image becomes
+ * `<out>/<name>.<direction>.png`, each WAV of a voice run `<out>/<name>.<direction>.wav` (or
+ * `out` itself when it names a `.wav` and one input is given). The library form of `gankit translate`.
  * @param runDir - the run folder
- * @param inputs - image files
+ * @param inputs - image files, or WAV files for a voice run
  * @param options - direction, output folder, backend
  * @returns the written files
  * @throws GanError `INVALID_ARGUMENT` when the run's family does not translate or the direction is not a2b/b2a; `IO_ERROR` without a trained generator
@@ -177,7 +178,7 @@ export async function translateFiles(
       `translate: direction must be a2b or b2a, got ${JSON.stringify(direction)}`,
     );
   }
-  if (inputs.length === 0) throw new GanError('INVALID_ARGUMENT', 'translate: give at least one image file');
+  if (inputs.length === 0) throw new GanError('INVALID_ARGUMENT', 'translate: give at least one file');
   const generator = await loadRunGenerator(dir, 'translate', options);
   try {
     return await family.translate(generator, config, {

@@ -34,8 +34,10 @@ export interface UnetGeneratorOptions {
  * @category Architectures
  */
 export interface PatchganDiscriminatorOptions {
-  /** Side of the square inputs. */
+  /** Height of the inputs, and their width unless `inputWidth` is given. */
   inputSize: number;
+  /** Width of the inputs when they are not square (a spectrogram segment: bins x frames). */
+  inputWidth?: number;
   /** Channels of the condition image A; 0 for an unconditional PatchGAN that judges B alone (CycleGAN's D). */
   conditionChannels: number;
   /** Channels of the judged image B. */
@@ -183,11 +185,12 @@ export function patchganDiscriminator(options: PatchganDiscriminatorOptions): tf
   const fn = 'patchganDiscriminator';
   const layers = checkInteger(fn, 'layers', options.layers ?? 3);
   const size = checkInteger(fn, 'inputSize', options.inputSize, 2 ** layers);
+  const width = checkInteger(fn, 'inputWidth', options.inputWidth ?? size, 2 ** layers);
   const conditionChannels = checkInteger(fn, 'conditionChannels', options.conditionChannels, 0);
   const a =
-    conditionChannels > 0 ? tfl.input({ shape: [size, size, conditionChannels], name: 'condition' }) : null;
+    conditionChannels > 0 ? tfl.input({ shape: [size, width, conditionChannels], name: 'condition' }) : null;
   const b = tfl.input({
-    shape: [size, size, checkInteger(fn, 'imageChannels', options.imageChannels)],
+    shape: [size, width, checkInteger(fn, 'imageChannels', options.imageChannels)],
     name: 'image',
   });
   const base = checkInteger(fn, 'baseFilters', options.baseFilters ?? 64);
