@@ -8,8 +8,9 @@
  *          --cpu-steps N (timed steps on the pure-JS cpu backend, default 3: ~20 s each)
  *          --threads N (wasm-threads, default: available cores)  --skip-pytorch  --json FILE
  *          --default-malloc (do not give the processes @gankit/backend's MALLOC_TUNING)
+ *          --skip-families (leave out the suite of one step per preset, bench/family-steps.ts)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -32,6 +33,8 @@ interface Args {
   threads: number;
   json: string | null;
   skipPytorch: boolean;
+  /** Leave out the per-preset suite (bench/family-steps.ts). */
+  skipFamilies: boolean;
   allowSoftware: boolean;
   /** Leave glibc's malloc settings alone in the child processes (gankit's and PyTorch's). */
   defaultMalloc: boolean;
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     threads: availableParallelism(),
     json: null,
     skipPytorch: false,
+    skipFamilies: false,
     allowSoftware: false,
     defaultMalloc: false,
   };
@@ -59,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--threads') args.threads = Math.max(1, Number(next()) || 1);
     else if (a === '--json') args.json = next();
     else if (a === '--skip-pytorch') args.skipPytorch = true;
+    else if (a === '--skip-families') args.skipFamilies = true;
     else if (a === '--allow-software') args.allowSoftware = true;
     else if (a === '--default-malloc') args.defaultMalloc = true;
   }
@@ -317,6 +322,20 @@ async function parent(args: Args): Promise<void> {
           : `  (median of ${n} timed steps; other processes were busy meanwhile: this number is low)`,
       );
     }
+  }
+
+  // the suite of every preset family's step, in processes of its own; the DCGAN ratio stays last
+  if (!args.skipFamilies) {
+    console.log('\n== one training step of each preset (bench/family-steps.ts)');
+    spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        fileURLToPath(new URL('./family-steps.ts', import.meta.url)),
+        ...(args.skipPytorch ? ['--skip-pytorch'] : []),
+      ],
+      { stdio: 'inherit' },
+    );
   }
 
   // gankit's default CPU path: what setupBackend('auto') gives here (native convolutions when
