@@ -42,6 +42,7 @@ export type { ModeCoverage, ModeCoverageOptions } from './mode-coverage/mode-cov
 export { modeCoverage } from './mode-coverage/mode-coverage.js';
 export type {
   DtwResult,
+  LogMelInput,
   MelCepstralDistortionOptions,
   MelCepstralDistortionResult,
 } from './speech/mel-cepstral-distortion.js';

@@ -1,8 +1,8 @@
 import { formatShape, GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Log-mel frames as a `[frames, melBins]` tensor or as rows. */
-type LogMelInput = tf.Tensor2D | ArrayLike<number>[];
+/** Log-mel frames `[frames, melBins]`: a tensor or rows of numbers. @category Speech */
+export type LogMelInput = tf.Tensor2D | ArrayLike<number>[];
 
 interface Frames {
   /** row-major `[rows, cols]` values */
