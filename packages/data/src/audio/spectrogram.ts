@@ -284,7 +284,7 @@ export function stftMagnitude(signal: tf.Tensor1D, o: StftOptions): tf.Tensor2D 
  * const x = tf.randomNormal([1000]) as tf.Tensor1D;
  * const { real, imag } = stft(x, { fftSize: 256, hopSize: 64 });
  * const y = istft(real, imag, { fftSize: 256, hopSize: 64, length: 1000 });
- * console.log(tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]! < 1e-4); // true
+ * console.log((await tf.max(tf.abs(tf.sub(x, y))).data())[0]! < 1e-4); // true
  * ```
  * @category Audio
  */

@@ -150,17 +150,20 @@ export interface SpeechCorpusSettings {
 }
 
 /** The log-mel spectrogram of mono samples, bins as rows: [melBins, frames] flattened. */
-export function analyse(samples: Float32Array, mel: MelOptions): { logMel: Float32Array; frames: number } {
+export async function analyse(
+  samples: Float32Array,
+  mel: MelOptions,
+): Promise<{ logMel: Float32Array; frames: number }> {
   const spec = tf.tidy(() => tf.transpose(logMelSpectrogram(tf.tensor1d(samples), mel)));
   const frames = spec.shape[1]!;
-  const logMel = spec.dataSync() as Float32Array;
+  const logMel = (await spec.data()) as Float32Array;
   spec.dispose();
   return { logMel, frames };
 }
 
-const toUtterance = (name: string, clip: AudioClip, mel: MelOptions): Utterance => {
+const toUtterance = async (name: string, clip: AudioClip, mel: MelOptions): Promise<Utterance> => {
   const samples = resample(toMono(clip), clip.sampleRate, mel.sampleRate);
-  return { name, samples, ...analyse(samples, mel) };
+  return { name, samples, ...(await analyse(samples, mel)) };
 };
 
 async function readFolder(dir: string, mel: MelOptions): Promise<Utterance[]> {
@@ -174,7 +177,7 @@ async function readFolder(dir: string, mel: MelOptions): Promise<Utterance[]> {
   if (files.length === 0) throw new GanError('INVALID_DATA', `voice-conversion: ${dir} holds no .wav files`);
   const out: Utterance[] = [];
   for (const f of files)
-    out.push(toUtterance(f.replace(/\.wav$/i, ''), await readWav(path.join(dir, f)), mel));
+    out.push(await toUtterance(f.replace(/\.wav$/i, ''), await readWav(path.join(dir, f)), mel));
   return out;
 }
 
@@ -182,7 +185,11 @@ const say = async (texts: string[], voice: EspeakVoice, prefix: string, mel: Mel
   const out: Utterance[] = [];
   for (const [i, text] of texts.entries()) {
     out.push(
-      toUtterance(`${prefix}${String(i).padStart(3, '0')}`, await speak(text, voice, mel.sampleRate), mel),
+      await toUtterance(
+        `${prefix}${String(i).padStart(3, '0')}`,
+        await speak(text, voice, mel.sampleRate),
+        mel,
+      ),
     );
   }
   return out;

@@ -85,13 +85,13 @@ export function segmentSource(
  * magnitudes and a waveform by Griffin-Lim. Returns the converted log-mel [melBins, frames]
  * and the samples.
  */
-export function convertUtterance(
+export async function convertUtterance(
   translator: tfl.LayersModel,
   u: Utterance,
   s: SpectrogramScale,
   mel: MelOptions,
   iterations: number,
-): { logMel: Float32Array; samples: Float32Array } {
+): Promise<{ logMel: Float32Array; samples: Float32Array }> {
   const padded = Math.ceil(u.frames / 4) * 4;
   const logMel = tf.tidy(() => {
     let x = spectrogramImage(u, s);
@@ -121,7 +121,10 @@ export function convertUtterance(
       iterations,
     });
   });
-  const out = { logMel: logMel.dataSync() as Float32Array, samples: samples.dataSync() as Float32Array };
+  const out = {
+    logMel: (await logMel.data()) as Float32Array,
+    samples: (await samples.data()) as Float32Array,
+  };
   tf.dispose([logMel, samples]);
   return out;
 }

@@ -202,20 +202,21 @@ async function corpusOf(config: VoiceConversionConfig, log: Log): Promise<Speech
   return corpus;
 }
 
-/** The log-mel of an utterance as rows of frames [frames, melBins]. */
-const frameRows = (logMel: Float32Array, melBins: number, frames: number) =>
-  tf.tidy(() => tf.transpose(tf.tensor2d(logMel, [melBins, frames])) as tf.Tensor2D);
+/** The log-mel of an utterance ([melBins, frames], bins as rows) as rows of frames [frames][melBins]. */
+const frameRows = (logMel: Float32Array, melBins: number, frames: number): Float32Array[] =>
+  Array.from({ length: frames }, (_, t) =>
+    Float32Array.from({ length: melBins }, (_, m) => logMel[m * frames + t]!),
+  );
 
-const mcdOf = (reference: Utterance, logMel: Float32Array, frames: number, melBins: number) => {
-  const ref = frameRows(reference.logMel, melBins, reference.frames);
-  const other = frameRows(logMel, melBins, frames);
-  try {
-    // 24 coefficients (the usual MCD order), fewer for small toy spectrograms
-    return melCepstralDistortion(ref, other, { order: Math.min(24, melBins - 1) }).mcd;
-  } finally {
-    tf.dispose([ref, other]);
-  }
-};
+// 24 coefficients (the usual MCD order), fewer for small toy spectrograms
+const mcdOf = (reference: Utterance, logMel: Float32Array, frames: number, melBins: number) =>
+  melCepstralDistortion(
+    frameRows(reference.logMel, melBins, reference.frames),
+    frameRows(logMel, melBins, frames),
+    {
+      order: Math.min(24, melBins - 1),
+    },
+  ).mcd;
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
@@ -240,8 +241,8 @@ async function conversionScores(
   const { melBins } = config.audio;
   const iterations = config.audio.griffinLimIterations;
   const accuracy =
-    (shareCalled(classifier, corpus.parallelA, 0, scale) +
-      shareCalled(classifier, corpus.parallelB, 1, scale)) /
+    ((await shareCalled(classifier, corpus.parallelA, 0, scale)) +
+      (await shareCalled(classifier, corpus.parallelB, 1, scale))) /
     2;
   log(
     `speaker classifier: ${(100 * accuracy).toFixed(1)}% of the ${2 * corpus.parallelA.length} held-out utterances called right`,
@@ -256,18 +257,15 @@ async function conversionScores(
     const sourceMcd: number[] = [];
     const vocoderMcd: number[] = [];
     for (const [i, source] of sources.entries()) {
-      const out = convertUtterance(net, source, scale, mel, iterations);
-      const again = { name: source.name, samples: out.samples, ...analyse(out.samples, mel) };
+      const out = await convertUtterance(net, source, scale, mel, iterations);
+      const again = { name: source.name, samples: out.samples, ...(await analyse(out.samples, mel)) };
       converted.push(again);
       const reference = targets[i]!;
       mcd.push(mcdOf(reference, again.logMel, again.frames, melBins));
       sourceMcd.push(mcdOf(reference, source.logMel, source.frames, melBins));
       // the target itself through the same spectrogram -> Griffin-Lim path, no network
-      const resynth = tf.tidy(() => {
-        const rows = frameRows(reference.logMel, melBins, reference.frames);
-        return resynthesize(rows, reference.samples.length, mel, iterations);
-      });
-      const back = analyse(resynth, mel);
+      const resynth = await resynthesize(reference, mel, iterations);
+      const back = await analyse(resynth, mel);
       vocoderMcd.push(mcdOf(reference, back.logMel, back.frames, melBins));
     }
     const scores = {
@@ -275,8 +273,8 @@ async function conversionScores(
       mcd: mean(mcd),
       sourceMcd: mean(sourceMcd),
       vocoderMcd: mean(vocoderMcd),
-      calledTarget: shareCalled(classifier, converted, target as 0 | 1, scale),
-      sourcesCalledTarget: shareCalled(classifier, sources, target as 0 | 1, scale),
+      calledTarget: await shareCalled(classifier, converted, target as 0 | 1, scale),
+      sourcesCalledTarget: await shareCalled(classifier, sources, target as 0 | 1, scale),
     };
     log(
       `${name}: MCD ${scores.mcd.toFixed(2)} dB against the target voice (unconverted ${scores.sourceMcd.toFixed(2)} dB, target through Griffin-Lim ${scores.vocoderMcd.toFixed(2)} dB); ${(100 * scores.calledTarget).toFixed(0)}% called the target voice by the speaker classifier (unconverted ${(100 * scores.sourcesCalledTarget).toFixed(0)}%)`,
@@ -286,12 +284,18 @@ async function conversionScores(
   return { conversion: result };
 }
 
-/** Log-mel rows [frames, melBins] to a waveform of `length` samples (mel inverse, Griffin-Lim). */
-function resynthesize(rows: tf.Tensor2D, length: number, mel: MelOptions, iterations: number): Float32Array {
-  const samples = tf.tidy(() =>
-    griffinLim(melToMagnitude(rows, mel), { fftSize: mel.fftSize, hopSize: mel.hopSize, length, iterations }),
-  );
-  const out = samples.dataSync() as Float32Array;
+/** An utterance's own log-mel back to a waveform (mel inverse, Griffin-Lim), no network. */
+async function resynthesize(u: Utterance, mel: MelOptions, iterations: number): Promise<Float32Array> {
+  const samples = tf.tidy(() => {
+    const rows = tf.transpose(tf.tensor2d(u.logMel, [mel.melBins, u.frames])) as tf.Tensor2D;
+    return griffinLim(melToMagnitude(rows, mel), {
+      fftSize: mel.fftSize,
+      hopSize: mel.hopSize,
+      length: u.samples.length,
+      iterations,
+    });
+  });
+  const out = (await samples.data()) as Float32Array;
   samples.dispose();
   return out;
 }
@@ -448,8 +452,8 @@ export const voiceConversionFamily: FamilyDefinition<VoiceConversionConfig> = {
       for (let i = 0; i < count; i++) {
         const a = corpus.parallelA[i]!;
         const b = corpus.parallelB[i]!;
-        const ab = convertUtterance(generator, a, scale, mel, config.audio.griffinLimIterations);
-        const ba = convertUtterance(f, b, scale, mel, config.audio.griffinLimIterations);
+        const ab = await convertUtterance(generator, a, scale, mel, config.audio.griffinLimIterations);
+        const ba = await convertUtterance(f, b, scale, mel, config.audio.griffinLimIterations);
         tiles.push(tile(a.logMel, a.frames), tile(ab.logMel, a.frames), tile(b.logMel, b.frames));
         tiles.push(tile(b.logMel, b.frames), tile(ba.logMel, b.frames), tile(a.logMel, a.frames));
         const clip = (samples: Float32Array): AudioClip => ({
@@ -486,8 +490,8 @@ export const voiceConversionFamily: FamilyDefinition<VoiceConversionConfig> = {
             `translate: ${file} holds ${(samples.length / mel.sampleRate).toFixed(3)} s of sound; at least ${mel.fftSize} samples at ${mel.sampleRate} Hz (one analysis frame) are needed`,
           );
         }
-        const u = { name: file, samples, ...analyse(samples, mel) };
-        const converted = convertUtterance(net, u, scale, mel, config.audio.griffinLimIterations);
+        const u = { name: file, samples, ...(await analyse(samples, mel)) };
+        const converted = await convertUtterance(net, u, scale, mel, config.audio.griffinLimIterations);
         // back to the input's rate and channel count
         const back = resample(converted.samples, mel.sampleRate, clip.sampleRate);
         const target = toFile

@@ -40,18 +40,19 @@ export function speakerClassifier(melBins: number, seed: number): tfl.LayersMode
 }
 
 /** Share of utterances the classifier calls `voice` (0: A, 1: B), one call per whole utterance. */
-export function shareCalled(
+export async function shareCalled(
   classifier: tfl.LayersModel,
   utterances: readonly Utterance[],
   voice: 0 | 1,
   scale: SpectrogramScale,
-): number {
+): Promise<number> {
   let hits = 0;
   for (const u of utterances) {
-    const called = tf.tidy(() => {
-      const logits = classifier.predict(spectrogramImage(u, scale)) as tf.Tensor2D;
-      return tf.argMax(logits, 1).dataSync()[0];
-    });
+    const verdict = tf.tidy(() =>
+      tf.argMax(classifier.predict(spectrogramImage(u, scale)) as tf.Tensor2D, 1),
+    );
+    const [called] = await verdict.data();
+    verdict.dispose();
     if (called === voice) hits++;
   }
   return hits / utterances.length;
@@ -88,7 +89,7 @@ export async function runSpeakerClassifier(
       return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1))) as tf.Scalar;
     }, true);
     if (step === options.steps - 1)
-      log(`speaker classifier: ${options.steps} steps, last loss ${loss!.dataSync()[0]!.toFixed(4)}`);
+      log(`speaker classifier: ${options.steps} steps, last loss ${(await loss!.data())[0]!.toFixed(4)}`);
     loss?.dispose();
   }
   optimizer.dispose();

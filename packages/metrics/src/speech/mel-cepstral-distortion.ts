@@ -1,8 +1,11 @@
 import { formatShape, GanError } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Log-mel frames `[frames, melBins]`: a tensor or rows of numbers. @category Speech */
-export type LogMelInput = tf.Tensor2D | ArrayLike<number>[];
+/**
+ * Log-mel frames `[frames, melBins]` as rows of numbers (a tensor's are `await t.array()`: the
+ * metrics read nothing synchronously, so they also run beside a GPU backend). @category Speech
+ */
+export type LogMelInput = ArrayLike<number>[];
 
 interface Frames {
   /** row-major `[rows, cols]` values */
@@ -15,21 +18,18 @@ const DEFAULT_ORDER = 24;
 const DEFAULT_SILENCE_DB = 40;
 const MCD_SCALE = 10 / Math.LN10;
 
-/** Reads a 2-D input into row-major float64, checking shape and finiteness (inputs are not disposed). */
+/** Reads a 2-D input into row-major float64, checking shape and finiteness . */
 function readFrames(fn: string, name: string, x: LogMelInput | ArrayLike<number>[]): Frames {
   let data: Float64Array;
   let rows: number;
   let cols: number;
   if (x instanceof tf.Tensor) {
-    if (x.rank !== 2) {
-      throw new GanError(
-        'INVALID_ARGUMENT',
-        `${fn}: ${name} must be a 2-D [frames, melBins] tensor, got shape ${formatShape(x.shape)}`,
-      );
-    }
-    [rows, cols] = x.shape as [number, number];
-    data = Float64Array.from(x.dataSync() as ArrayLike<number>);
-  } else if (Array.isArray(x)) {
+    throw new GanError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${name} must be rows of numbers, got a tensor of shape ${formatShape(x.shape)}; pass await tensor.array()`,
+    );
+  }
+  if (Array.isArray(x)) {
     rows = x.length;
     const first = x[0] as ArrayLike<number> | undefined;
     cols = rows > 0 && first != null && typeof first.length === 'number' ? first.length : 0;
@@ -49,7 +49,7 @@ function readFrames(fn: string, name: string, x: LogMelInput | ArrayLike<number>
   } else {
     throw new GanError(
       'INVALID_ARGUMENT',
-      `${fn}: ${name} must be a 2-D tensor or an array of rows, got ${x === null ? 'null' : typeof x}`,
+      `${fn}: ${name} must be an array of rows, got ${x === null ? 'null' : typeof x}`,
     );
   }
   if (rows === 0 || cols === 0) {
@@ -160,10 +160,10 @@ function dtwFrames(a: Frames, b: Frames, from: number): DtwResult {
  * mel-cepstra; it is not SPTK's mel-generalized cepstrum of the linear spectrum, so MCDs are comparable
  * between systems measured the same way and only roughly with published ones.
  *
- * @param logMel - `[frames, melBins]` natural log of mel-filterbank magnitudes, as a tensor or rows; not disposed
+ * @param logMel - `[frames, melBins]` natural log of mel-filterbank magnitudes, as rows
  * @param order - the highest coefficient, an integer in `[1, melBins - 1]` (default 24)
  * @returns one `Float32Array` of `order + 1` coefficients per frame, `c_0` (the energy term) first
- * @throws GanError `INVALID_ARGUMENT` for an empty or ragged input, a tensor not of rank 2, non-finite
+ * @throws GanError `INVALID_ARGUMENT` for an empty or ragged input, a tensor (pass its rows), non-finite
  * values, or an order outside `[1, melBins - 1]`
  * @example
  * ```ts
@@ -265,8 +265,8 @@ export interface MelCepstralDistortionResult {
  * SPTK's mel-generalized cepstrum of the linear spectrum, so values are comparable between systems
  * measured the same way and only roughly with published MCD figures.
  *
- * @param reference - `[frames, melBins]` natural-log mel magnitudes of the reference; not disposed
- * @param converted - `[frames, melBins]` natural-log mel magnitudes to compare; not disposed
+ * @param reference - `[frames, melBins]` natural-log mel magnitudes of the reference, as rows
+ * @param converted - `[frames, melBins]` natural-log mel magnitudes to compare, as rows
  * @param options - order (default 24), align (default `'dtw'`), silenceDb (default 40)
  * @returns the mean MCD in dB and the number of frame pairs averaged
  * @throws GanError `INVALID_ARGUMENT` for empty inputs, different mel-bin counts, an order outside
@@ -275,7 +275,9 @@ export interface MelCepstralDistortionResult {
  * @example
  * ```ts
  * import { melCepstralDistortion } from '@gankit/metrics';
- * // logMelRef, logMelGen: tf.Tensor2D [frames, 80], natural-log mel magnitudes
+ * // natural-log mel magnitudes, [frames][melBins]; the second says the same a little slower
+ * const logMelRef = Array.from({ length: 30 }, (_, t) => Array.from({ length: 40 }, (_, m) => Math.sin(t / 5 + m / 7)));
+ * const logMelGen = Array.from({ length: 36 }, (_, t) => Array.from({ length: 40 }, (_, m) => Math.sin(t / 6 + m / 7)));
  * const { mcd, frames } = melCepstralDistortion(logMelRef, logMelGen, { order: 24 });
  * console.log(`MCD ${mcd.toFixed(2)} dB over ${frames} frames`);
  * ```
