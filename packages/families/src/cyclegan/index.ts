@@ -215,7 +215,8 @@ async function translationScores(
   return { translation: result };
 }
 
-async function loadReverse(runDir: string, fn: string): Promise<tfl.LayersModel> {
+/** Loads F: B -> A of a two-domain run (cyclegan, voice-conversion). */
+export async function loadReverse(runDir: string, fn: string): Promise<tfl.LayersModel> {
   const dir = path.join(runDir, REVERSE_GENERATOR_DIR);
   if (!existsSync(path.join(dir, 'model.json'))) {
     throw new GanError(

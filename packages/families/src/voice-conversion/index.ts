@@ -4,7 +4,6 @@ import { GanError } from '@gankit/core';
 import {
   type AudioClip,
   griffinLim,
-  loadModel,
   type MelOptions,
   makeDirectory,
   melToMagnitude,
@@ -22,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import { commonConfigShape, nonNegative, positiveInt } from '../config.js';
+import { loadReverse, REVERSE_GENERATOR_DIR } from '../cyclegan/index.js';
 import type { FamilyDefinition, Log } from '../family.js';
 import { analyse, loadParallelPairs, loadSpeechCorpus, type SpeechCorpus, type Utterance } from './corpus.js';
 import { convertUtterance, type SpectrogramScale, segmentSource } from './features.js';
@@ -33,7 +33,7 @@ import {
 } from './speaker.js';
 
 /** The folder of a voice-conversion run that holds F: B -> A (the run's `generator/` is G: A -> B). */
-export const VOICE_REVERSE_GENERATOR_DIR = 'generator-ba';
+export const VOICE_REVERSE_GENERATOR_DIR = REVERSE_GENERATOR_DIR;
 
 const voiceSchema = z
   .object({
@@ -298,17 +298,6 @@ async function resynthesize(u: Utterance, mel: MelOptions, iterations: number): 
   const out = (await samples.data()) as Float32Array;
   samples.dispose();
   return out;
-}
-
-async function loadReverse(runDir: string, fn: string): Promise<tfl.LayersModel> {
-  const dir = path.join(runDir, VOICE_REVERSE_GENERATOR_DIR);
-  if (!existsSync(path.join(dir, 'model.json'))) {
-    throw new GanError(
-      'IO_ERROR',
-      `${fn}: ${runDir} has no ${VOICE_REVERSE_GENERATOR_DIR}/model.json (F: B -> A); train it first`,
-    );
-  }
-  return loadModel(dir);
 }
 
 /**
