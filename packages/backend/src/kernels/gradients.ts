@@ -1,6 +1,7 @@
 import type { DepthToSpaceAttrs, GradConfig, Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { LEAKY_RELU_GRAD, leakyReluGradConfig, leakyReluGradGrad } from './leaky-relu-grad.js';
+import { leakyReluGradConfig, leakyReluGradGrad } from './leaky-relu-grad.js';
+import { preluGradConfig, preluGradGrad } from './prelu-grad.js';
 
 /**
  * The inverse of depthToSpace (tfjs has no SpaceToDepth op), built from reshape and transpose
@@ -69,20 +70,32 @@ export function registerMissingGradients(): string[] {
   return added;
 }
 
-// Marks gankit's LeakyRelu gradient, so that registering twice keeps tfjs' own as the fallback.
-const FUSED = Symbol.for('@gankit/core/fused-leaky-relu-grad');
+// Marks gankit's gradients, so that registering twice keeps tfjs' own as the fallback.
+const FUSED = Symbol.for('@gankit/core/fused-activation-grad');
+
+type Marked = GradConfig & { [FUSED]?: true };
+
+function registerFused(
+  kernelName: string,
+  config: (fallback: GradConfig | undefined) => GradConfig,
+  kernelGrad: GradConfig,
+): string[] {
+  const current = tf.getGradient(kernelName) as Marked | undefined;
+  if (current?.[FUSED]) return [];
+  tf.registerGradient(Object.assign(config(current), { [FUSED]: true as const }));
+  tf.registerGradient(kernelGrad);
+  return [kernelName, kernelGrad.kernelName];
+}
 
 /**
- * Routes LeakyRelu's gradient through gankit's one-pass kernel on the backends that have it
- * (tfjs' own gradient, three kernels, stays the path everywhere else) and registers that
- * kernel's gradient for second-order gradients.
+ * Routes LeakyRelu's and Prelu's gradients through gankit's one-pass kernels on the backends
+ * that have them (tfjs' own gradients, three to seven kernels, stay the path everywhere else)
+ * and registers those kernels' gradients for second-order gradients.
  * @returns the kernel names whose gradients this call registered
  */
 export function registerFusedGradients(): string[] {
-  const current = tf.getGradient('LeakyRelu') as (GradConfig & { [FUSED]?: true }) | undefined;
-  if (current?.[FUSED]) return [];
-  const config = Object.assign(leakyReluGradConfig(current), { [FUSED]: true as const });
-  tf.registerGradient(config);
-  tf.registerGradient(leakyReluGradGrad);
-  return ['LeakyRelu', LEAKY_RELU_GRAD];
+  return [
+    ...registerFused('LeakyRelu', leakyReluGradConfig, leakyReluGradGrad),
+    ...registerFused('Prelu', preluGradConfig, preluGradGrad),
+  ];
 }

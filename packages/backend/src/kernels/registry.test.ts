@@ -183,7 +183,9 @@ describe('TSDoc examples', () => {
   it('formatTrainingKernelReport', async () => {
     await tf.setBackend('cpu');
     const lines = formatTrainingKernelReport(registerTrainingKernels('cpu'));
-    expect(lines[0]).toBe('training kernels (cpu): added GankitLeakyReluGrad');
+    expect(lines[0]).toBe(
+      'training kernels (cpu): added GankitLeakyReluGrad, GankitPreluGrad, GankitAdamUpdate',
+    );
     expect(lines[1]).toMatch(/^training kernels \(cpu\): faster or fixed Conv2DBackpropFilter/);
     expect(lines.at(-1)).toBe('ops unfused under a gradient tape (cpu): fused.conv2d, fused.matMul');
     expect(formatTrainingKernelReport(registerTrainingKernels('cpu'))[0]).toMatch(/\(already registered\)$/);

@@ -1,6 +1,7 @@
 import { GanError } from '@gankit/core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, createAdamUpdate } from './adam-update.js';
 import {
   createConv2DBackpropFilter,
   createConv2DBackpropInput,
@@ -13,6 +14,7 @@ import type { KernelImpl } from './kernel-scope.js';
 import { createDepthToSpace, createLeakyReluViaPrelu, createSharedIdentity, createTile } from './layout.js';
 import { createLeakyReluGrad, LEAKY_RELU_GRAD } from './leaky-relu-grad.js';
 import { createBatchMatMul } from './mat-mul.js';
+import { createPreluGrad, PRELU_GRAD } from './prelu-grad.js';
 import { createLeadingAxesReduction } from './reduce.js';
 import {
   createAvgPoolGrad,
@@ -92,6 +94,22 @@ const leakyReluGrad = (backend: TrainingKernelBackend): KernelSpec => ({
   reason:
     "LeakyReLU's gradient in one pass over dy and x, where tfjs runs Greater, Multiply and Select (3 passes and a mask)",
   create: (b) => createLeakyReluGrad(b),
+});
+
+const preluGrad = (backend: TrainingKernelBackend): KernelSpec => ({
+  kernelName: PRELU_GRAD,
+  backend,
+  reason:
+    "PReLU's two gradients in one pass over dy and x, where tfjs runs Greater, two Selects, ZerosLike, two Multiplies and a Sum",
+  create: (b) => createPreluGrad(b),
+});
+
+const adamUpdate = (backend: TrainingKernelBackend): KernelSpec => ({
+  kernelName: ADAM_UPDATE,
+  backend,
+  reason:
+    "Adam's update of one variable in one pass (gankit's optimizer calls it), where tfjs' AdamOptimizer runs 13 kernels per variable",
+  create: (b) => createAdamUpdate(b),
 });
 
 const leadingAxes = (kernelName: 'Sum' | 'Mean', backend: TrainingKernelBackend): KernelSpec => ({
@@ -191,6 +209,8 @@ const WASM_SPECS: readonly KernelSpec[] = [
     create: (b, original) => original && createLeakyReluViaPrelu(b, original),
   },
   leakyReluGrad('wasm'),
+  preluGrad('wasm'),
+  adamUpdate('wasm'),
   leadingAxes('Sum', 'wasm'),
   leadingAxes('Mean', 'wasm'),
   {
@@ -251,6 +271,8 @@ const CPU_SPECS: readonly KernelSpec[] = [
     create: (b, original) => original && createTile(b, original),
   },
   leakyReluGrad('cpu'),
+  preluGrad('cpu'),
+  adamUpdate('cpu'),
   leadingAxes('Sum', 'cpu'),
   leadingAxes('Mean', 'cpu'),
 ];

@@ -7,11 +7,15 @@ import type {
 import { conv2dInfo, isChannelsLast, type Shape4 } from '../kernels/conv2d.js';
 import { type KernelArgs, type KernelImpl, requireInput, withScope } from '../kernels/kernel-scope.js';
 import {
+  adjointGeometry,
   type BatchNormSpec,
   batchNormGraph,
   type ConvGeometry,
+  conv2dBackpropFilterAdjointGraph,
   conv2dBackpropFilterGraph,
   conv2dBackpropInputGraph,
+  conv2dBackpropInputIm2colGraph,
+  conv2dCol2ImGraph,
   conv2dGraph,
   conv2dIm2colGraph,
   conv2dNchwInputGraph,
@@ -197,6 +201,17 @@ export function createNativeConv2D(
       const build = () => conv2dNchwInputGraph(c, wide);
       return runGraph(args, backendName, runtime, 'conv2d:nchwc-nchw', [c, wide], build, inputs, outShape);
     }
+    const adjoint = adjointGeometry(c);
+    // fewer output than input channels at stride 1: a product per tap and Col2Im, whose
+    // intermediate is smaller than x's im2col matrix
+    if (
+      adjoint !== undefined &&
+      im2colSize(adjoint) < im2colSize(c) &&
+      im2colSize(adjoint) <= MAX_IM2COL_VALUES
+    ) {
+      const build = () => conv2dCol2ImGraph(c);
+      return runGraph(args, backendName, runtime, 'conv2d:col2im', c, build, inputs, outShape);
+    }
     if (im2colSize(c) <= MAX_IM2COL_VALUES) {
       const build = () => conv2dIm2colGraph(c);
       return runGraph(args, backendName, runtime, 'conv2d:gemm', c, build, inputs, outShape);
@@ -260,6 +275,16 @@ export function createNativeConv2DBackpropInput(
         ...inputShape,
       ]);
     }
+    // too few channels for the blocked conv at stride 1: im2col of dy, whose channels are few
+    const adjoint = adjointGeometry(c);
+    if (adjoint !== undefined && im2colSize(adjoint) <= MAX_IM2COL_VALUES) {
+      const inputs = [
+        { name: 'dy', tensor: dy },
+        { name: 'w', tensor: filter },
+      ];
+      const build = () => conv2dBackpropInputIm2colGraph(c);
+      return runGraph(args, backendName, runtime, 'backpropInput:gemm', c, build, inputs, [...inputShape]);
+    }
     const { top, bottom, left, right } = info.padInfo;
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const [kh, kw] = [info.filterHeight, info.filterWidth];
@@ -304,11 +329,19 @@ export function createNativeConv2DBackpropFilter(
     }
     const info = conv2dInfo(x.shape as Shape4, filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
     const c = geometry(info);
-    if (im2colSize(c) > MAX_IM2COL_VALUES) return original(args);
     const inputs = [
       { name: 'x', tensor: x },
       { name: 'dy', tensor: dy },
     ];
+    // at stride 1 with fewer output than input channels, the im2col matrix of dy is the smaller
+    const adjoint = adjointGeometry(c);
+    if (adjoint !== undefined && im2colSize(adjoint) < Math.min(im2colSize(c), MAX_IM2COL_VALUES + 1)) {
+      const build = () => conv2dBackpropFilterAdjointGraph(c);
+      return runGraph(args, backendName, runtime, 'backpropFilter:adjoint', c, build, inputs, [
+        ...filterShape,
+      ]);
+    }
+    if (im2colSize(c) > MAX_IM2COL_VALUES) return original(args);
     return runGraph(
       args,
       backendName,
@@ -348,7 +381,13 @@ function isMatrix(t: TensorInfo): boolean {
  * of one) maps to; undefined for batched products, other dtypes and products too
  * small to gain from onnxruntime.
  */
-function matMulSpec(a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs, bias: boolean): MatMulSpec | undefined {
+function matMulSpec(
+  a: TensorInfo,
+  b: TensorInfo,
+  attrs: MatMulAttrs,
+  bias: boolean,
+  minIntensity: number,
+): MatMulSpec | undefined {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || !isMatrix(a) || !isMatrix(b)) return undefined;
   const [ra = 0, ca = 0] = a.shape.slice(-2);
   const [rb = 0, cb = 0] = b.shape.slice(-2);
@@ -356,7 +395,7 @@ function matMulSpec(a: TensorInfo, b: TensorInfo, attrs: MatMulAttrs, bias: bool
   const n = attrs.transposeB ? rb : cb;
   const macs = m * k * n;
   const values = m * k + k * n + m * n;
-  if (macs < MIN_MATMUL_MACS || macs < MIN_MATMUL_INTENSITY * values) return undefined;
+  if (macs < MIN_MATMUL_MACS || macs < minIntensity * values) return undefined;
   const activation = (attrs.activation ?? 'linear') as MatMulActivation;
   if (!MATMUL_ACTIVATIONS.includes(activation)) return undefined;
   return {
@@ -396,7 +435,7 @@ export function createNativeBatchMatMul(
   return (args: KernelArgs) => {
     const a = requireInput('BatchMatMul', args.inputs, 'a');
     const b = requireInput('BatchMatMul', args.inputs, 'b');
-    const spec = matMulSpec(a, b, (args.attrs ?? {}) as MatMulAttrs, false);
+    const spec = matMulSpec(a, b, (args.attrs ?? {}) as MatMulAttrs, false, MIN_MATMUL_INTENSITY);
     if (spec === undefined) return original(args);
     return runMatMul(args, backendName, runtime, spec, [
       { name: 'a', tensor: a, dims: a.shape.slice(-2) },
@@ -408,7 +447,8 @@ export function createNativeBatchMatMul(
 /**
  * _FusedMatMul (tfjs-layers' Dense outside a gradient tape) as Gemm with the bias and the
  * activation: tfjs-wasm packs the weights into a new XNNPACK operator whenever they changed,
- * which after every optimizer step they have (2.9 ms for a [64,100] x [100,6272] product).
+ * which after every optimizer step they have (2.9 ms for a [64,100] x [100,6272] product, and
+ * 4.9 ms for the demo generator's [16,100] x [100,3136], 0.3 ms as Gemm).
  * PReLU and relu6, and biases other than one value per column, go to `original`.
  */
 export function createNativeFusedMatMul(
@@ -420,7 +460,8 @@ export function createNativeFusedMatMul(
     const a = requireInput('_FusedMatMul', args.inputs, 'a');
     const b = requireInput('_FusedMatMul', args.inputs, 'b');
     const bias = args.inputs.bias as TensorInfo | undefined;
-    const spec = matMulSpec(a, b, (args.attrs ?? {}) as MatMulAttrs, bias !== undefined);
+    // whatever the intensity: the backend's own kernel repacks the changed weights every call
+    const spec = matMulSpec(a, b, (args.attrs ?? {}) as MatMulAttrs, bias !== undefined, 0);
     if (spec === undefined || args.inputs.preluActivationWeights !== undefined) return original(args);
     const inputs: GraphInputs = [
       { name: 'a', tensor: a, dims: a.shape.slice(-2) },

@@ -61,8 +61,12 @@ function forwardCalls(): KernelCall[] {
     [[3, 12, 11, 1], [4, 4, 1, 16], 2, 1, 'same'],
     [[2, 9, 10, 3], [3, 3, 3, 24], 1, 2, 'valid'],
     [[1, 8, 8, 5], [2, 2, 5, 8], 3, 1, 'same'],
-    // an im2col matrix of 42M values (over MAX_IM2COL_VALUES): ONNX Conv between transposes
-    [[16, 64, 64, 8], [9, 9, 8, 4], 1, 1, 'same'],
+    // fewer output than input channels at stride 1: a product per tap and Col2Im
+    [[2, 12, 12, 32], [9, 9, 32, 3], 1, 1, 'same'],
+    [[1, 9, 10, 16], [3, 5, 16, 2], 1, 1, 'valid'],
+    [[2, 8, 9, 24], [4, 4, 24, 5], 1, 1, 'same'],
+    // an im2col matrix of 42M values (over MAX_IM2COL_VALUES), dilated: ONNX Conv between transposes
+    [[16, 64, 64, 8], [9, 9, 8, 4], 1, 2, 'same'],
   ];
   return cases.map(([x, filter, s, d, pad], i) => ({
     label: `Conv2D x[${x}] f[${filter}] s${s} d${d} ${pad}`,
@@ -318,7 +322,16 @@ describe('native convolution kernels', () => {
     // formulation on several shapes
     const status = nativeKernelStatus(backend)!;
     expect(status.runs).toBeGreaterThan(CALLS.length / 2);
-    const kinds = ['backpropFilter:gemm', 'conv2d:gemm', 'backpropInput:onnx', 'matMul:gemm', 'batchNorm'];
+    const kinds = [
+      'backpropFilter:gemm',
+      'backpropFilter:adjoint',
+      'conv2d:gemm',
+      'conv2d:col2im',
+      'backpropInput:onnx',
+      'backpropInput:gemm',
+      'matMul:gemm',
+      'batchNorm',
+    ];
     if (status.nchwcBlock >= 8) kinds.push('conv2d:nchwc', 'conv2d:nchwc-nchw', 'backpropInput:nchwc');
     for (const kind of kinds) expect(status.graphs[kind], kind).toBeGreaterThan(2);
     expect(status.graphs['conv2d:onnx']).toBe(1);

@@ -39,7 +39,7 @@ const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
 const IR_VERSION = 8;
-const OPSET = 17;
+const OPSET = 18; // Col2Im needs 18
 
 class ProtoWriter {
   private readonly bytes: number[] = [];
@@ -124,7 +124,7 @@ function node(n: OnnxNode, index: number): ProtoWriter {
 }
 
 /**
- * The ONNX ModelProto bytes (IR version 8, default-domain opset 17) of a graph.
+ * The ONNX ModelProto bytes (IR version 8, default-domain opset 18) of a graph.
  * @throws RangeError for a non-integer attribute or dimension
  */
 export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {

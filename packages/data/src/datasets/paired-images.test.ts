@@ -64,6 +64,36 @@ describe('superResolutionPairs', () => {
     ]);
   });
 
+  it('prefetches the next batch without changing the batches, and resumes from getState', async () => {
+    const images = await loadImageFolder(bundledSuperResolutionDir());
+    const options = { hrSize: 16, scale: 4, batchSize: 2, seed: 3 };
+    const plain = superResolutionPairs(images, { ...options, prefetch: false });
+    const ahead = superResolutionPairs(images, options);
+    const values = async (src: ReturnType<typeof superResolutionPairs>) => {
+      const { inputs, targets } = await src.next();
+      const out = [...(await inputs.data()), ...(await targets.data())];
+      tf.dispose([inputs, targets]);
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    const want = [];
+    for (let i = 0; i < 4; i++) want.push(await values(plain));
+    expect(await values(ahead)).toEqual(want[0]);
+    // saved while batch 2 is being prefetched: the position before it
+    const state = ahead.getState();
+    expect(await values(ahead)).toEqual(want[1]);
+    const resumed = superResolutionPairs(images, options);
+    resumed.setState(state);
+    expect(await values(resumed)).toEqual(want[1]);
+    expect(await values(resumed)).toEqual(want[2]);
+    // a position set while a batch is prefetched drops that batch
+    resumed.setState(state);
+    expect(await values(resumed)).toEqual(want[1]);
+    expect(await values(ahead)).toEqual(want[2]);
+    expect(await values(ahead)).toEqual(want[3]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('mirrors and rotates crops of a known image', async () => {
     // a 4x4 image whose pixel (y, x) has red = 16 * y + x
     const data = new Uint8Array(4 * 4 * 3);

@@ -149,6 +149,11 @@ export interface SuperResolutionPairsOptions {
   seed?: number;
   /** Also rotate crops by multiples of 90 degrees (all 8 symmetries of the square, not just mirroring). Default true. */
   rotate?: boolean;
+  /**
+   * Start the next batch's downscales as soon as a batch is handed out, so that sharp works on
+   * them while the caller trains on this one (the same batches in the same order). Default true.
+   */
+  prefetch?: boolean;
 }
 
 /**
@@ -209,30 +214,56 @@ export function superResolutionPairs(
     }
   }
   const rotate = options.rotate ?? true;
+  const prefetch = options.prefetch ?? true;
   const rng = new SeededRandom(options.seed ?? 0);
   const lrSize = hrSize / scale;
+  // draws one batch's crops now (the random stream advances in call order) and resolves to its
+  // values; tensors are made by next(), never inside a continuation that might run in a tidy
+  const draw = async (): Promise<{ lr: Float32Array; hr: Float32Array }> => {
+    const hr = new Float32Array(batchSize * hrSize * hrSize * 3);
+    const lr = new Float32Array(batchSize * lrSize * lrSize * 3);
+    const crops: Uint8Array[] = [];
+    for (let b = 0; b < batchSize; b++) {
+      const { image } = images[rng.int(images.length)]!;
+      const x = rng.int(image.width - hrSize + 1);
+      const y = rng.int(image.height - hrSize + 1);
+      const flip = rng.next() < 0.5;
+      const flipVertical = rotate && rng.next() < 0.5;
+      const transpose = rotate && rng.next() < 0.5;
+      const pixels = crop(image, x, y, hrSize, flip, flipVertical, transpose);
+      hr.set(toUnit(pixels), b * hrSize * hrSize * 3);
+      crops.push(pixels);
+    }
+    // every downscale at once: sharp runs them on its worker threads
+    const small = await Promise.all(crops.map((pixels) => bicubicDownscale(pixels, hrSize, scale)));
+    small.forEach((pixels, b) => {
+      lr.set(toUnit(pixels), b * lrSize * lrSize * 3);
+    });
+    return { lr, hr };
+  };
+  // the prefetched batch and the stream position before it was drawn (what getState reports)
+  let pending: { state: SuperResolutionPairsState; batch: ReturnType<typeof draw> } | undefined;
   return {
     async next() {
-      const hr = new Float32Array(batchSize * hrSize * hrSize * 3);
-      const lr = new Float32Array(batchSize * lrSize * lrSize * 3);
-      for (let b = 0; b < batchSize; b++) {
-        const { image } = images[rng.int(images.length)]!;
-        const x = rng.int(image.width - hrSize + 1);
-        const y = rng.int(image.height - hrSize + 1);
-        const flip = rng.next() < 0.5;
-        const flipVertical = rotate && rng.next() < 0.5;
-        const transpose = rotate && rng.next() < 0.5;
-        const pixels = crop(image, x, y, hrSize, flip, flipVertical, transpose);
-        hr.set(toUnit(pixels), b * hrSize * hrSize * 3);
-        lr.set(toUnit(await bicubicDownscale(pixels, hrSize, scale)), b * lrSize * lrSize * 3);
+      const batch = pending?.batch ?? draw();
+      pending = undefined;
+      const { lr, hr } = await batch;
+      if (prefetch) {
+        const state = rng.getState();
+        const next = draw();
+        next.catch(() => {}); // reported by the next() that awaits it
+        pending = { state, batch: next };
       }
       return {
         inputs: tf.tensor4d(lr, [batchSize, lrSize, lrSize, 3]),
         targets: tf.tensor4d(hr, [batchSize, hrSize, hrSize, 3]),
       };
     },
-    getState: () => rng.getState(),
-    setState: (state) => rng.setState(state),
+    getState: () => pending?.state ?? rng.getState(),
+    setState: (state) => {
+      pending = undefined;
+      rng.setState(state);
+    },
   };
 }
 

@@ -121,6 +121,7 @@ export async function superResolutionParts(config: SrConfig, log: Log): Promise<
     batchSize: PREVIEW_PAIRS,
     seed: training.seed + 99,
     rotate: false,
+    prefetch: false,
   }).next();
   const generator = srresnetGenerator({
     scale,

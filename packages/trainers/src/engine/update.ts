@@ -1,6 +1,7 @@
 import { checkNumber } from '@gankit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { FusedAdamOptimizer } from './adam.js';
 
 /** Adam settings of a GAN strategy; defaults lr 2e-4, beta1 0.5, beta2 0.999 (Radford et al.). @category Engine */
 export interface AdamSettings {
@@ -53,7 +54,8 @@ export function adamOptimizer(fn: string, settings: AdamSettings = {}, name = 'o
   });
   const beta1 = checkNumber(fn, `${name}.beta1`, settings.beta1 ?? 0.5, { min: 0, max: 1 });
   const beta2 = checkNumber(fn, `${name}.beta2`, settings.beta2 ?? 0.999, { min: 0, max: 1 });
-  return tf.train.adam(lr, beta1, beta2);
+  // tfjs' Adam, updating each variable in one kernel call where the backend has gankit's kernel
+  return new FusedAdamOptimizer(lr, beta1, beta2);
 }
 
 /**
