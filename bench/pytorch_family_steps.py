@@ -70,12 +70,16 @@ Presets (gankit's parameter counts in brackets, G / D):
     (conv(1->16, ...)). One step: one G update (one Adam over both generators) on
     adversarial + 10 * cycle L1 + 5 * identity L1, then the 50-image pools, then D_B's and
     D_A's updates (0.5 * lsgan each, one Adam each).
+  lapgan-fashion, gancls-fashion, cyclegan-voice: in modules of their own
+    (pytorch_twin_lapgan.py, pytorch_twin_text_to_image.py, pytorch_twin_voice.py), each
+    describing its networks, its step and the parameter counts it matches.
 
 Run with Debian's python3 and python3-torch. Prints one JSON object on stdout:
   {"ok": true, "preset", "ms_per_step" (median), "ms_all", "steps", "warmup", "batch",
    "peak_rss_mb", "threads", "torch", "params": {...}, "trainable_params": {...}, "ema", "losses"}
 or {"ok": false, "preset", "reason"} (unknown preset, PyTorch missing).
-Network keys in params: G, D (and E for lsrgan-x4; G_AB, G_BA, D_A, D_B for cyclegan).
+Network keys in params: G, D (and E for lsrgan-x4; G_AB, G_BA, D_A, D_B for cyclegan and
+voice; G_k, D_k per level for lapgan; S, the style encoder, for gancls).
 Usage: pytorch_family_steps.py --preset NAME [--threads 2] [--warmup 2] [--steps 10] [--seed 0] [--no-ema]
   As gankit's Trainer (and bench/family-steps.ts, which times the Trainer's step), presets with
   an emaDecay (dcgan-fashion, hinge-sn-fashion, wgan-gp-fashion, cgan-fashion: 0.995) also fold
@@ -84,6 +88,7 @@ Usage: pytorch_family_steps.py --preset NAME [--threads 2] [--warmup 2] [--steps
 """
 
 import argparse
+import importlib
 import json
 import random
 import statistics
@@ -146,6 +151,20 @@ PRESETS = {
         'adam': {'lr': 2e-4, 'betas': (0.5, 0.999)},
     },
 }
+
+# Twins kept in modules of their own, each with CONFIG (its PRESETS entry) and
+# build(torch, cfg, seed) -> ({name: nn.Module}, step), step() returning the losses as floats.
+TWIN_MODULES = {
+    'lapgan': 'pytorch_twin_lapgan',
+    'text-to-image': 'pytorch_twin_text_to_image',
+    'voice-conversion': 'pytorch_twin_voice',
+}
+for _kind, _module in TWIN_MODULES.items():
+    try:
+        PRESETS.update(importlib.import_module(_module).CONFIG)
+    except ModuleNotFoundError as e:
+        if e.name != _module:
+            raise
 
 BN_EPS = 1e-3  # Keras' default
 BN_MOMENTUM = 0.1  # gankit's Keras momentum 0.9 (packages/models/src/architectures/blocks.ts)
@@ -522,8 +541,12 @@ class ImagePool:
 
 def build_step(torch, preset, cfg, seed):
     """Networks, optimizers and a step() returning the step's losses as floats."""
-    parts = build_torch_parts(torch)
     kind = cfg['kind']
+    if kind in TWIN_MODULES:
+        # families whose twin lives in a module of its own: bench/pytorch_twin_<family>.py
+        module = importlib.import_module(TWIN_MODULES[kind])
+        return module.build(torch, cfg, seed)
+    parts = build_torch_parts(torch)
     n = cfg['batch']
     init = parts['init_weights']
 
@@ -754,8 +777,9 @@ def main():
     ema_decay = None if args.no_ema else cfg.get('emaDecay')
     step = train_step
     if ema_decay is not None:
-        g = nets['G']
-        live = [t for t in g.state_dict().values() if t.is_floating_point()]
+        # G's weights, or every level's generator (G_0, G_1, ...) where the sampling model is several
+        gens = [net for name, net in nets.items() if name == 'G' or name.removeprefix('G_').isdigit()]
+        live = [t for g in gens for t in g.state_dict().values() if t.is_floating_point()]
         shadow = [t.detach().clone() for t in live]
 
         def step():

@@ -1,4 +1,4 @@
-import type { DepthToSpaceAttrs, GradConfig, Tensor } from '@tensorflow/tfjs-core';
+import type { DepthToSpaceAttrs, GradConfig, Tensor, TileAttrs } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { leakyReluGradConfig, leakyReluGradGrad } from './leaky-relu-grad.js';
 import { preluGradConfig, preluGradGrad } from './prelu-grad.js';
@@ -88,14 +88,42 @@ function registerFused(
 }
 
 /**
+ * Tile's gradient as one reshape and one sum: dy viewed as [r0, s0, r1, s1, ...] (repeat,
+ * size per axis) summed over the repeat axes. tfjs' own slices and adds once per repeat:
+ * tfjs-layers' LayerNormalization tiles its statistics over [batch, frames, channels], and
+ * the voice preset's step ran 130,000 kernels that way.
+ */
+const tileGrad: GradConfig = {
+  kernelName: 'Tile',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const g = (Array.isArray(dy) ? dy[0] : dy) as Tensor;
+    const [x] = saved as [Tensor];
+    const { reps } = attrs as unknown as TileAttrs;
+    return {
+      x: () => {
+        const split = x.shape.flatMap((size, i) => [reps[i] ?? 1, size]);
+        const repeatAxes = x.shape.map((_, i) => 2 * i);
+        return tf.reshape(tf.sum(tf.reshape(g, split), repeatAxes), x.shape);
+      },
+    };
+  },
+};
+
+/**
  * Routes LeakyRelu's and Prelu's gradients through gankit's one-pass kernels on the backends
  * that have them (tfjs' own gradients, three to seven kernels, stay the path everywhere else)
- * and registers those kernels' gradients for second-order gradients.
+ * and registers those kernels' gradients for second-order gradients; replaces Tile's gradient
+ * (one slice and add per repeat) with a reshape and a sum on every backend.
  * @returns the kernel names whose gradients this call registered
  */
 export function registerFusedGradients(): string[] {
+  const tile = tf.getGradient('Tile') as Marked | undefined;
+  const tileNow = tile?.[FUSED] ? [] : ['Tile'];
+  if (!tile?.[FUSED]) tf.registerGradient(Object.assign({ ...tileGrad }, { [FUSED]: true as const }));
   return [
     ...registerFused('LeakyRelu', leakyReluGradConfig, leakyReluGradGrad),
     ...registerFused('Prelu', preluGradConfig, preluGradGrad),
+    ...tileNow,
   ];
 }

@@ -205,9 +205,9 @@ export function withScope<T extends TensorInfo | TensorInfo[]>(
 export type CopyRun = (from: number, to: number, n: number) => void;
 
 /**
- * A copier of runs from `src` to `dst`. On wasm both are views of the one heap, so a run is a
- * copyWithin on a view of the whole heap (a memmove, no allocation); elsewhere short runs are
- * copied in a loop and long ones with subarray() + set().
+ * A copier of runs from `src` to `dst`. On wasm both are views of the one heap, so a long run
+ * is a copyWithin on a view of the whole heap (a memmove, no allocation); short runs are copied
+ * in a loop, here and elsewhere, and long ones elsewhere with subarray() + set().
  */
 export function runCopier(src: NumericArray, dst: NumericArray): CopyRun {
   const bytes = dst.BYTES_PER_ELEMENT;
@@ -222,7 +222,12 @@ export function runCopier(src: NumericArray, dst: NumericArray): CopyRun {
     const s0 = src.byteOffset / bytes;
     const d0 = dst.byteOffset / bytes;
     return (from, to, n) => {
-      heap.copyWithin(d0 + to, s0 + from, s0 + from + n);
+      if (n >= 16) {
+        heap.copyWithin(d0 + to, s0 + from, s0 + from + n);
+        return;
+      }
+      // a call per value costs more than the copy: a channel concat of 1-channel images
+      for (let k = 0; k < n; k++) heap[d0 + to + k] = heap[s0 + from + k]!;
     };
   }
   return (from, to, n) => {

@@ -9,6 +9,7 @@ import {
   createNativeConv2DBackpropFilter,
   createNativeConv2DBackpropInput,
   createNativeFusedBatchNorm,
+  createNativeFusedConv2D,
   createNativeFusedMatMul,
 } from './kernels.js';
 import { loadNativeRuntime, type NativeRuntime } from './runtime.js';
@@ -49,6 +50,7 @@ type Factory = (runtime: NativeRuntime, backendName: string, original: KernelImp
 
 const NATIVE: ReadonlyArray<readonly [string, Factory]> = [
   ['Conv2D', createNativeConv2D],
+  ['FusedConv2D', createNativeFusedConv2D],
   ['Conv2DBackpropInput', createNativeConv2DBackpropInput],
   ['Conv2DBackpropFilter', createNativeConv2DBackpropFilter],
   ['BatchMatMul', createNativeBatchMatMul],
@@ -71,7 +73,7 @@ function states(): Map<NativeKernelBackend, NativeState> {
 }
 
 /**
- * Runs the heavy kernels of a training step (Conv2D, Conv2DBackpropInput, which is also
+ * Runs the heavy kernels of a training step (Conv2D and FusedConv2D, Conv2DBackpropInput, which is also
  * conv2dTranspose's forward pass, Conv2DBackpropFilter, BatchMatMul, `_FusedMatMul` and
  * FusedBatchNorm) on onnxruntime-node's native CPU kernels (MLAS, with AVX2 / AVX-512 where
  * the CPU has them) instead of WebAssembly. Convolutions run on MLAS's blocked-layout direct

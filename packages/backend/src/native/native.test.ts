@@ -36,6 +36,7 @@ import { loadNativeRuntime, MAX_SESSIONS } from './runtime.js';
 const TOLERANCE = 1e-4;
 const NATIVE_KERNELS = [
   'Conv2D',
+  'FusedConv2D',
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
   'BatchMatMul',
@@ -74,6 +75,37 @@ function forwardCalls(): KernelCall[] {
     inputs: { x: seeded(x, 200 + i), filter: seeded(filter, 210 + i) },
     attrs: { strides: s, pad, dataFormat: 'NHWC', dilations: d } as NamedAttrMap,
   }));
+}
+
+/** Fused convs (bias and each activation), as tfjs-layers' Conv2D runs outside a gradient tape. */
+function fusedConvCalls(): KernelCall[] {
+  const calls: KernelCall[] = [];
+  let seed = 600;
+  for (const activation of ['linear', 'relu', 'leakyrelu', 'prelu', 'elu', 'sigmoid']) {
+    for (const [x, filter, s, pad] of [
+      [[2, 9, 8, 16], [3, 3, 16, 8], 1, 'same'],
+      [[2, 12, 12, 32], [9, 9, 32, 3], 1, 'same'],
+      [[3, 7, 9, 64], [4, 4, 64, 32], 2, 'valid'],
+    ] as Array<[Shape4, Shape4, number, 'same' | 'valid']>) {
+      const inputs: KernelCall['inputs'] = { x: seeded(x, seed++), filter: seeded(filter, seed++) };
+      if (activation !== 'linear' || seed % 2 === 0) inputs.bias = seeded([filter[3]], seed++);
+      if (activation === 'prelu') inputs.preluActivationWeights = seeded([filter[3]], seed++);
+      calls.push({
+        label: `FusedConv2D x[${x}] f[${filter}] s${s} ${pad} ${activation} bias ${inputs.bias !== undefined}`,
+        kernelName: 'FusedConv2D',
+        inputs,
+        attrs: {
+          strides: s,
+          pad,
+          dataFormat: 'NHWC',
+          dilations: 1,
+          activation,
+          leakyreluAlpha: 0.3,
+        } as NamedAttrMap,
+      });
+    }
+  }
+  return calls;
 }
 
 /**
@@ -147,6 +179,7 @@ function batchNormCalls(): KernelCall[] {
 const CALLS: KernelCall[] = [
   ...batchNormCalls(),
   ...forwardCalls(),
+  ...fusedConvCalls(),
   ...convCases().flatMap((c, i) => gradCalls(c, 300 + 3 * i)),
   ...productCalls(),
 ];
