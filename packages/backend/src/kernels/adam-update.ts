@@ -20,8 +20,8 @@ export interface AdamUpdateAttrs {
 /**
  * The fused kernel: one JS pass over the four arrays in double precision, each result stored as
  * float32 (within a few float32 ulps of tfjs' op-by-op result). It replaces 13 kernel calls per
- * variable with their allocations and engine bookkeeping; 1.8 ms for the demo generator's
- * 313,600 weights.
+ * variable with their allocations and engine bookkeeping: 0.02 ms for 64 values against ~0.4 ms,
+ * 0.3 ms for 32,768 against 0.6 ms on wasm.
  */
 export function createAdamUpdate(backendName: string): KernelImpl {
   return (args: KernelArgs) => {

@@ -92,6 +92,24 @@ for (const [shape, reps, spec] of [
   );
 }
 
+// GatherV2: embedding rows (axis 0), inner axes, 2-D indices, repeated indices, int32 values
+for (const [shape, idx, idxShape, axis, spec] of [
+  [[10, 36], [3, 0, 9, 3], [4], 0, undefined],
+  [[2, 5, 3], [4, 1], [2], 1, undefined],
+  [[6, 4], [5, 0, 5, 2, 1, 1], [2, 3], 0, undefined],
+  [[3, 7], [6, 0], [2], -1, undefined],
+  [[4, 5], [2, 2], [2], 0, ints([...Array(20).keys()], [4, 5])],
+] as Array<[number[], number[], number[], number, InputSpec | undefined]>) {
+  CALLS.push(
+    call(
+      'GatherV2',
+      `[${shape}] at [${idx}] axis ${axis} ${spec?.dtype ?? ''}`,
+      { x: spec ?? seeded(shape, 33), indices: ints(idx, idxShape) },
+      { axis, batchDims: 0 },
+    ),
+  );
+}
+
 // DepthToSpace
 for (const [shape, blockSize, dataFormat] of [
   [[2, 3, 4, 8], 2, 'NHWC'],

@@ -84,3 +84,46 @@ describe("Tile's gradient", () => {
     tf.dispose([...want.flat(), ...got.flat(), kernels.result as tf.Tensor]);
   });
 });
+
+describe("Sum's and Mean's gradients", () => {
+  it("equal tfjs' own on every axis choice, second order too, as a broadcast of dy", async () => {
+    await tf.setBackend('cpu');
+    const cases: Array<[number[], number | number[], boolean]> = [
+      [[2, 3, 4, 5], [0, 1, 2], false],
+      [[2, 3, 4, 5], 3, true],
+      [[6, 7], -1, false],
+      [[3, 1, 4], [0, 2], true],
+      [[5], 0, false],
+    ];
+    const run = () =>
+      cases.flatMap(([shape, axis, keepDims], i) =>
+        tf.tidy(() => {
+          const x = tf.randomNormal(shape, 0, 1, 'float32', 20 + i);
+          const outShape = tf.sum(x, axis, keepDims).shape;
+          const w = tf.randomNormal(outShape, 0, 1, 'float32', 40 + i);
+          const out: tf.Tensor[] = [];
+          for (const reduce of [tf.sum, tf.mean]) {
+            const f = (v: tf.Tensor) => tf.sum(tf.mul(tf.square(reduce(tf.square(v), axis, keepDims)), w));
+            out.push(tf.grad(f)(x), tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.grad(f)(v))))(x));
+          }
+          return out;
+        }),
+      );
+    const want = run();
+    registerTrainingKernels('cpu');
+    const before = tf.memory().numTensors;
+    const got = run();
+    expect(tf.memory().numTensors).toBe(before + got.length);
+    for (const [i, g] of got.entries()) {
+      const [a, b] = [await g.data(), await want[i]!.data()];
+      const worst = Math.max(...Array.from(a, (v, k) => Math.abs(v - b[k]!) / (1 + Math.abs(b[k]!))));
+      expect(worst, `output ${i}`).toBeLessThan(1e-5);
+    }
+    const x = tf.ones([4, 8, 8, 16]);
+    const info = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.mean(v))(x));
+    const names = info.kernels.map((k) => k.name);
+    expect(names).toContain('Tile');
+    expect(names).not.toContain('Multiply');
+    tf.dispose([...want, ...got, x, info.result as tf.Tensor]);
+  });
+});
