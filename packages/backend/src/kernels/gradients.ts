@@ -122,31 +122,29 @@ function expandReduced(dy: Tensor, x: Tensor, axis: number | number[]): Tensor {
  * multiply dy by a ones tensor of x's shape that it first fills in JavaScript and uploads
  * (1.5 ms a step of the demo DCGAN's batch norms); the values are the same.
  */
-const sumGrad: GradConfig = {
-  kernelName: 'Sum',
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const g = (Array.isArray(dy) ? dy[0] : dy) as Tensor;
-    const [x] = saved as [Tensor];
-    const { axis } = attrs as unknown as { axis: number | number[] };
-    return { x: () => tf.broadcastTo(expandReduced(g, x, axis), x.shape) };
-  },
-};
-
-const meanGrad: GradConfig = {
-  kernelName: 'Mean',
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const g = (Array.isArray(dy) ? dy[0] : dy) as Tensor;
-    const [x] = saved as [Tensor];
-    const { axis } = attrs as unknown as { axis: number | number[] };
-    const count = tf.util.parseAxisParam(axis, x.shape).reduce((n, a) => n * x.shape[a]!, 1);
-    return { x: () => tf.broadcastTo(tf.div(expandReduced(g, x, axis), count), x.shape) };
-  },
-};
+function spreadGrad(kernelName: 'Sum' | 'Mean'): GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const g = (Array.isArray(dy) ? dy[0] : dy) as Tensor;
+      const [x] = saved as [Tensor];
+      const { axis } = attrs as unknown as { axis: number | number[] };
+      // Mean's dy is spread over the reduced values' count
+      const count =
+        kernelName === 'Sum' ? 1 : tf.util.parseAxisParam(axis, x.shape).reduce((n, a) => n * x.shape[a]!, 1);
+      return {
+        x: () => {
+          const expanded = expandReduced(g, x, axis);
+          return tf.broadcastTo(count === 1 ? expanded : tf.div(expanded, count), x.shape);
+        },
+      };
+    },
+  };
+}
 
 /** Gradients gankit replaces on every backend (same values, far fewer or cheaper kernels). */
-const REPLACED: readonly GradConfig[] = [tileGrad, sumGrad, meanGrad];
+const REPLACED: readonly GradConfig[] = [tileGrad, spreadGrad('Sum'), spreadGrad('Mean')];
 
 /**
  * Routes LeakyRelu's and Prelu's gradients through gankit's one-pass kernels on the backends

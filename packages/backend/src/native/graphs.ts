@@ -86,6 +86,32 @@ function convShapes(c: ConvGeometry): { input: number[]; filter: number[]; outpu
   };
 }
 
+/** An input gradient's graph: inputs `dy` and `w`, output `y` shaped as the conv's input. */
+function inputGradientGraph(c: ConvGeometry, nodes: OnnxNode[]): OnnxGraph {
+  const shapes = convShapes(c);
+  return {
+    inputs: [
+      { name: 'dy', shape: shapes.output },
+      { name: 'w', shape: shapes.filter },
+    ],
+    outputs: [{ name: 'y', shape: shapes.input }],
+    nodes,
+  };
+}
+
+/** A filter gradient's graph: inputs `x` and `dy`, output `y` shaped as the filter. */
+function filterGradientGraph(c: ConvGeometry, nodes: OnnxNode[]): OnnxGraph {
+  const shapes = convShapes(c);
+  return {
+    inputs: [
+      { name: 'x', shape: shapes.input },
+      { name: 'dy', shape: shapes.output },
+    ],
+    outputs: [{ name: 'y', shape: shapes.filter }],
+    nodes,
+  };
+}
+
 /** A forward conv's graph: inputs `x` and `w`, output `y` (see {@link convShapes}). */
 function forwardConvGraph(c: ConvGeometry, nodes: OnnxNode[]): OnnxGraph {
   const shapes = convShapes(c);
@@ -312,15 +338,7 @@ export function conv2dBackpropInputGraph(c: ConvGeometry, block: number): OnnxGr
     y = g.op('Slice', [y, g.ints([0, 0]), g.ints([h.in, w.in]), g.ints([1, 2])]);
   }
   g.finish('y', y);
-  const shapes = convShapes(c);
-  return {
-    inputs: [
-      { name: 'dy', shape: shapes.output },
-      { name: 'w', shape: shapes.filter },
-    ],
-    outputs: [{ name: 'y', shape: shapes.input }],
-    nodes: g.nodes,
-  };
+  return inputGradientGraph(c, g.nodes);
 }
 
 /** Values in the im2col matrix of a conv (see {@link conv2dBackpropFilterGraph}). */
@@ -334,16 +352,26 @@ export function im2colSize(c: ConvGeometry): number {
  */
 function im2col(g: GraphBuilder, x: string, c: ConvGeometry): string {
   const { h, w } = c;
-  // padded size that every tap's strided slice fits in (padAfter may be more than a conv needs)
+  const cols = tapSlices(g, x, c, 1);
+  const patches = cols.length === 1 ? (cols[0] ?? '') : g.op('Concat', cols, { axis: 3 });
+  return g.op('Reshape', [patches, g.ints([c.batch * h.out * w.out, h.kernel * w.kernel * c.inChannels])]);
+}
+
+/**
+ * One strided slice per kernel tap (row-major tap order) of the rank-4 tensor `x` whose
+ * spatial axes are `axis` and `axis + 1`, padded first to a size every tap's slice fits in
+ * (padAfter may be more than a conv needs).
+ */
+function tapSlices(g: GraphBuilder, x: string, c: ConvGeometry, axis: 1 | 2): string[] {
+  const { h, w } = c;
   const needH = (h.kernel - 1) * h.dilation + h.stride * (h.out - 1) + 1;
   const needW = (w.kernel - 1) * w.dilation + w.stride * (w.out - 1) + 1;
   const afterH = Math.max(0, needH - h.padBefore - h.in);
   const afterW = Math.max(0, needW - w.padBefore - w.in);
-  const padded =
-    h.padBefore + afterH + w.padBefore + afterW === 0
-      ? x
-      : g.op('Pad', [x, g.ints([0, h.padBefore, w.padBefore, 0, 0, afterH, afterW, 0])]);
-  const axes = g.ints([1, 2]);
+  const pads = [0, 0, 0, 0, 0, 0, 0, 0];
+  [pads[axis], pads[axis + 1], pads[axis + 4], pads[axis + 5]] = [h.padBefore, w.padBefore, afterH, afterW];
+  const padded = pads.every((p) => p === 0) ? x : g.op('Pad', [x, g.ints(pads)]);
+  const axes = g.ints([axis, axis + 1]);
   const steps = g.ints([h.stride, w.stride]);
   const cols: string[] = [];
   for (let i = 0; i < h.kernel; i++) {
@@ -353,9 +381,7 @@ function im2col(g: GraphBuilder, x: string, c: ConvGeometry): string {
       cols.push(g.op('Slice', [padded, g.ints([top, left]), ends, axes, steps]));
     }
   }
-  const rows = c.batch * h.out * w.out;
-  const patches = cols.length === 1 ? (cols[0] ?? '') : g.op('Concat', cols, { axis: 3 });
-  return g.op('Reshape', [patches, g.ints([rows, h.kernel * w.kernel * c.inChannels])]);
+  return cols;
 }
 
 /**
@@ -370,15 +396,7 @@ export function conv2dBackpropFilterGraph(c: ConvGeometry): OnnxGraph {
   const grads = g.op('Reshape', ['dy', g.ints([c.batch * h.out * w.out, c.outChannels])]);
   const product = g.op('Gemm', [im2col(g, 'x', c), grads], { transA: 1 });
   g.finish('y', g.op('Reshape', [product, g.ints([h.kernel, w.kernel, c.inChannels, c.outChannels])]));
-  const shapes = convShapes(c);
-  return {
-    inputs: [
-      { name: 'x', shape: shapes.input },
-      { name: 'dy', shape: shapes.output },
-    ],
-    outputs: [{ name: 'y', shape: shapes.filter }],
-    nodes: g.nodes,
-  };
+  return filterGradientGraph(c, g.nodes);
 }
 
 /**
@@ -562,25 +580,7 @@ function requireAdjoint(fn: string, c: ConvGeometry): ConvGeometry {
  */
 function im2colChannelsFirst(g: GraphBuilder, x: string, c: ConvGeometry): string {
   const { h, w } = c;
-  const needH = (h.kernel - 1) * h.dilation + h.stride * (h.out - 1) + 1;
-  const needW = (w.kernel - 1) * w.dilation + w.stride * (w.out - 1) + 1;
-  const afterH = Math.max(0, needH - h.padBefore - h.in);
-  const afterW = Math.max(0, needW - w.padBefore - w.in);
-  const planes = g.op('Transpose', [x], { perm: [3, 0, 1, 2] });
-  const padded =
-    h.padBefore + afterH + w.padBefore + afterW === 0
-      ? planes
-      : g.op('Pad', [planes, g.ints([0, 0, h.padBefore, w.padBefore, 0, 0, afterH, afterW])]);
-  const axes = g.ints([2, 3]);
-  const steps = g.ints([h.stride, w.stride]);
-  const cols: string[] = [];
-  for (let i = 0; i < h.kernel; i++) {
-    for (let j = 0; j < w.kernel; j++) {
-      const [top, left] = [i * h.dilation, j * w.dilation];
-      const ends = g.ints([top + h.stride * (h.out - 1) + 1, left + w.stride * (w.out - 1) + 1]);
-      cols.push(g.op('Slice', [padded, g.ints([top, left]), ends, axes, steps]));
-    }
-  }
+  const cols = tapSlices(g, g.op('Transpose', [x], { perm: [3, 0, 1, 2] }), c, 2);
   const patches = cols.length === 1 ? (cols[0] ?? '') : g.op('Concat', cols, { axis: 0 });
   return g.op('Reshape', [patches, g.ints([h.kernel * w.kernel * c.inChannels, c.batch * h.out * w.out])]);
 }
@@ -601,15 +601,7 @@ export function conv2dBackpropInputIm2colGraph(c: ConvGeometry): OnnxGraph {
   const product = g.op('MatMul', [filter, im2colChannelsFirst(g, 'dy', adjoint)]);
   const planes = g.op('Reshape', [product, g.ints([c.inChannels, c.batch, h.in, w.in])]);
   g.finish('y', g.op('Transpose', [planes], { perm: [1, 2, 3, 0] }));
-  const shapes = convShapes(c);
-  return {
-    inputs: [
-      { name: 'dy', shape: shapes.output },
-      { name: 'w', shape: shapes.filter },
-    ],
-    outputs: [{ name: 'y', shape: shapes.input }],
-    nodes: g.nodes,
-  };
+  return inputGradientGraph(c, g.nodes);
 }
 
 /**
@@ -628,15 +620,7 @@ export function conv2dBackpropFilterAdjointGraph(c: ConvGeometry): OnnxGraph {
   const split = g.op('Reshape', [product, g.ints([c.inChannels, h.kernel, w.kernel, c.outChannels])]);
   const ordered = g.op('Transpose', [split], { perm: [1, 2, 0, 3] });
   g.finish('y', reversedTaps(g, ordered, c));
-  const shapes = convShapes(c);
-  return {
-    inputs: [
-      { name: 'x', shape: shapes.input },
-      { name: 'dy', shape: shapes.output },
-    ],
-    outputs: [{ name: 'y', shape: shapes.filter }],
-    nodes: g.nodes,
-  };
+  return filterGradientGraph(c, g.nodes);
 }
 
 /**
